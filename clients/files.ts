@@ -1,0 +1,69 @@
+// A service's secrets folder on disk: atomic writes, owner and permissions. No Pulumi in here.
+import { createHash } from "node:crypto";
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import writeFileAtomic from "write-file-atomic";
+
+export interface Owner {
+  uid?: number;
+  gid?: number;
+}
+
+/** File names inside a service's folder: the contract with the processes that read it. */
+export const SERVICE_FILES = {
+  caCert: "ca.pem",
+  cert: "cert.pem",
+  key: "key.pem",
+  ready: "ready",
+} as const;
+
+export const DIR_MODE = 0o700;
+export const SECRET_FILE_MODE = 0o600;
+export const PUBLIC_FILE_MODE = 0o644;
+
+function chownIfSet(path: string, owner: Owner): void {
+  if (owner.uid === undefined && owner.gid === undefined) return;
+  chownSync(path, owner.uid ?? -1, owner.gid ?? -1);
+}
+
+/** Creates the folder (and its parents) and sets it to 0700 and the owner, whatever the umask. */
+export function ensureDir(dir: string, owner: Owner = {}, mode: number = DIR_MODE): void {
+  mkdirSync(dir, { recursive: true, mode });
+  chmodSync(dir, mode);
+  chownIfSet(dir, owner);
+}
+
+/** Writes through a temporary file in the same folder, fsyncs and renames, so a reader never sees half a file. */
+export async function writeFileAtomically(path: string, content: string, mode: number, owner: Owner = {}): Promise<void> {
+  ensureDir(dirname(path), owner);
+  await writeFileAtomic(path, content, { mode, fsync: true, chown: owner.uid !== undefined || owner.gid !== undefined ? { uid: owner.uid ?? process.getuid!(), gid: owner.gid ?? process.getgid!() } : undefined });
+  chmodSync(path, mode);
+}
+
+/** The file's content, or undefined when it does not exist. */
+export function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    throw err;
+  }
+}
+
+export function sha256Hex(content: string): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+export function removeFile(path: string): void {
+  rmSync(path, { force: true });
+}
+
+/** Removes the folder when nothing else is left in it (other resources may own files there). */
+export function removeDirIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+  }
+}

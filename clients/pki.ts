@@ -1,0 +1,176 @@
+// X.509 issuance and validation on Node's WebCrypto through @peculiar/x509. No Pulumi in here.
+import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto, X509Certificate as NodeCert } from "node:crypto";
+import * as x509 from "@peculiar/x509";
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export const KEY_TYPES = ["ec-p256", "ec-p384", "rsa-3072"] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+// Certificates start a few minutes in the past so a node whose clock is slightly behind still accepts them.
+const BACKDATE_MS = 5 * 60 * 1000;
+
+interface Algorithms {
+  key: EcKeyGenParams | RsaHashedKeyGenParams;
+  signing: EcdsaParams | Algorithm;
+}
+
+function algorithms(keyType: KeyType): Algorithms {
+  switch (keyType) {
+    case "ec-p256":
+      return { key: { name: "ECDSA", namedCurve: "P-256" }, signing: { name: "ECDSA", hash: "SHA-256" } as EcdsaParams };
+    case "ec-p384":
+      return { key: { name: "ECDSA", namedCurve: "P-384" }, signing: { name: "ECDSA", hash: "SHA-384" } as EcdsaParams };
+    case "rsa-3072":
+      return {
+        key: { name: "RSASSA-PKCS1-v1_5", modulusLength: 3072, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+        signing: { name: "RSASSA-PKCS1-v1_5" },
+      };
+  }
+}
+
+async function generateKeys(keyType: KeyType): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(algorithms(keyType).key, true, ["sign", "verify"])) as CryptoKeyPair;
+}
+
+async function privateKeyPem(key: CryptoKey): Promise<string> {
+  const der = await webcrypto.subtle.exportKey("pkcs8", key);
+  return x509.PemConverter.encode(der, "PRIVATE KEY");
+}
+
+/** A positive 128-bit serial number, hex-encoded (RFC 5280 allows up to 20 octets). */
+function randomSerial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] &= 0x7f;
+  if (bytes[0] === 0) bytes[0] = 0x01;
+  return bytes.toString("hex");
+}
+
+function validity(lifetimeDays: number): { notBefore: Date; notAfter: Date } {
+  const now = Date.now();
+  return { notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + lifetimeDays * DAY_MS) };
+}
+
+/** The key type of an existing key, so that a CA key signs with a matching algorithm. */
+function keyTypeOf(keyPem: string): KeyType {
+  const key = createPrivateKey(keyPem);
+  if (key.asymmetricKeyType === "ec") {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    if (curve === "prime256v1") return "ec-p256";
+    if (curve === "secp384r1") return "ec-p384";
+    throw new Error(`unsupported EC curve ${curve}; use P-256 or P-384`);
+  }
+  if (key.asymmetricKeyType === "rsa") return "rsa-3072"; // any RSA size signs with RSASSA-PKCS1-v1_5 + SHA-256
+  throw new Error(`unsupported key type ${key.asymmetricKeyType}; use EC (P-256, P-384) or RSA`);
+}
+
+/** Imports a PEM private key (PKCS#8, SEC1 EC or PKCS#1 RSA) for signing. */
+async function importSigningKey(keyPem: string): Promise<{ key: CryptoKey; keyType: KeyType }> {
+  const keyType = keyTypeOf(keyPem);
+  const pkcs8 = createPrivateKey(keyPem).export({ type: "pkcs8", format: "der" });
+  const key = await webcrypto.subtle.importKey("pkcs8", pkcs8, algorithms(keyType).key, false, ["sign"]);
+  return { key, keyType };
+}
+
+export interface CaResult {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface SelfSignedCaArgs {
+  commonName: string;
+  keyType: KeyType;
+  lifetimeDays: number;
+}
+
+export async function createSelfSignedCa(args: SelfSignedCaArgs): Promise<CaResult> {
+  const keys = await generateKeys(args.keyType);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: [{ CN: [args.commonName] }],
+    ...validity(args.lifetimeDays),
+    keys,
+    signingAlgorithm: algorithms(args.keyType).signing,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
+}
+
+export interface ServiceCertificateArgs {
+  caCertPem: string;
+  caKeyPem: string;
+  commonName: string;
+  dnsNames: string[];
+  ipAddresses: string[];
+  keyType: KeyType;
+  lifetimeDays: number;
+}
+
+export interface IssuedCertificate {
+  certPem: string;
+  keyPem: string;
+  serialNumber: string;
+  fingerprint: string;
+  notAfter: string;
+}
+
+/** Issues a leaf certificate (serverAuth + clientAuth) signed by the CA, with a fresh key. */
+export async function issueServiceCertificate(args: ServiceCertificateArgs): Promise<IssuedCertificate> {
+  const ca = new x509.X509Certificate(args.caCertPem);
+  const signer = await importSigningKey(args.caKeyPem);
+  const keys = await generateKeys(args.keyType);
+  const sans: x509.JsonGeneralName[] = [
+    ...args.dnsNames.map((value) => ({ type: "dns" as const, value })),
+    ...args.ipAddresses.map((value) => ({ type: "ip" as const, value })),
+  ];
+  const { notBefore, notAfter } = validity(args.lifetimeDays);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: [{ CN: [args.commonName] }],
+    issuer: ca.subject,
+    notBefore,
+    // A certificate never outlives the CA that signed it.
+    notAfter: notAfter > ca.notAfter ? ca.notAfter : notAfter,
+    publicKey: keys.publicKey,
+    signingKey: signer.key,
+    signingAlgorithm: algorithms(signer.keyType).signing,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      new x509.SubjectAlternativeNameExtension(sans),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(ca),
+    ],
+  });
+  const certPem = cert.toString("pem");
+  return { certPem, keyPem: await privateKeyPem(keys.privateKey), ...certificateFacts(certPem) };
+}
+
+export interface CertificateFacts {
+  serialNumber: string;
+  fingerprint: string;
+  notAfter: string;
+}
+
+/** Serial, SHA-256 fingerprint of the DER and expiry of a PEM certificate. */
+export function certificateFacts(certPem: string): CertificateFacts {
+  const cert = new NodeCert(certPem);
+  return {
+    serialNumber: cert.serialNumber.toLowerCase(),
+    fingerprint: createHash("sha256").update(cert.raw).digest("hex"),
+    notAfter: new Date(cert.validTo).toISOString(),
+  };
+}
+
+/** True when the private key belongs to the certificate (compares the public keys). */
+export function keyMatchesCertificate(keyPem: string, certPem: string): boolean {
+  const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: "spki", format: "der" });
+  const fromCert = new NodeCert(certPem).publicKey.export({ type: "spki", format: "der" });
+  return fromKey.equals(fromCert);
+}

@@ -1,0 +1,16 @@
+# Sourced by the other scripts: the project's tool PATH and Pulumi settings. Nothing here downloads anything.
+EDGE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export EDGE_ROOT
+export EDGE_TOOLS="$EDGE_ROOT/tools"
+export PATH="$EDGE_TOOLS/bin:$EDGE_ROOT/node_modules/.bin:$PATH"
+# Pulumi: no update check, no plugin download, state and plugins kept inside the project.
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_HOME="${PULUMI_HOME:-$EDGE_TOOLS/pulumi-home}"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$EDGE_ROOT/.state}"
+# Go builds: only the module proxy is reachable; go.sum files in scripts/go pin every module.
+export GOTOOLCHAIN=local
+export GOSUMDB=off
+export GOFLAGS=-mod=mod
+# The demo stack's passphrase. Demo use only: a real node sets PULUMI_CONFIG_PASSPHRASE(_FILE) itself.
+EDGE_DEMO_PASSPHRASE="edge-security-demo-only"

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Idempotent set-up: npm packages, Debian tools, the Pulumi CLI built from the Go module proxy, and the
+# dynamic-provider launcher. The first run builds (minutes); later runs reuse tools/ and the Go caches (seconds).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$EDGE_ROOT"
+step() { printf '[setup] %s\n' "$*" >&2; }
+
+# Node.js: @pulumi/pulumi 3.248.x is the last release that supports Node 20.
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then step "Node.js 20 or newer is required (found $(node --version))"; exit 1; fi
+
+if [ ! -d node_modules/@pulumi/pulumi ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund >&2
+else
+  step "npm packages: up to date"
+fi
+
+# Debian tools used by the tests and later components.
+missing=()
+command -v openssl >/dev/null || missing+=(openssl)
+command -v etcd >/dev/null || missing+=(etcd-server)
+command -v etcdctl >/dev/null || missing+=(etcd-client)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then step "missing Debian packages: ${missing[*]} (install them as root)"; exit 1; fi
+  step "apt-get install ${missing[*]}"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+else
+  step "Debian tools: present"
+fi
+
+mkdir -p "$EDGE_TOOLS/bin" "$PULUMI_HOME"
+PULUMI_VERSION="v$(node -p 'require("@pulumi/pulumi/package.json").version')"
+
+pulumi_version_of() { "$1" version 2>/dev/null | tr -d '[:space:]'; }
+
+if [ -x "$EDGE_TOOLS/bin/pulumi" ] && [ "$(pulumi_version_of "$EDGE_TOOLS/bin/pulumi")" = "$PULUMI_VERSION" ]; then
+  step "pulumi $PULUMI_VERSION: cached"
+elif other=$(PATH="${PATH#"$EDGE_TOOLS/bin:"}" command -v pulumi) && [ "$(pulumi_version_of "$other")" = "$PULUMI_VERSION" ]; then
+  step "pulumi $PULUMI_VERSION: using $other"
+  ln -sfn "$other" "$EDGE_TOOLS/bin/pulumi"
+else
+  step "building pulumi $PULUMI_VERSION from the Go module proxy (first time: several minutes)"
+  # pkg/v3 has replace directives, so `go install pkg@version` is refused: build inside scripts/go/pulumi,
+  # a wrapper module that requires pkg/v3 and sdk/v3 at the same version and repeats the non-local replace.
+  (cd scripts/go/pulumi && go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+    -o "$EDGE_TOOLS/bin/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  mv "$EDGE_TOOLS/bin/pulumi.tmp" "$EDGE_TOOLS/bin/pulumi"
+  step "pulumi $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi") built"
+fi
+
+# The CLI starts dynamic providers through this bundled plugin name; it never downloads it. It runs Node on
+# @pulumi/pulumi's dynamic-provider host, with tsx so that providers can load the TypeScript clients.
+cat > "$EDGE_TOOLS/bin/pulumi-resource-pulumi-nodejs" <<'LAUNCHER'
+#!/bin/sh
+exec node --require tsx/cjs "$(node -e "process.stdout.write(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))")" "$@"
+LAUNCHER
+chmod 0755 "$EDGE_TOOLS/bin/pulumi-resource-pulumi-nodejs"
+step "ready: $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi"), node $(node --version)"
