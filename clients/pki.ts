@@ -1,8 +1,12 @@
 // X.509 issuance and validation on Node's WebCrypto through @peculiar/x509. No Pulumi in here.
+import "reflect-metadata"; // required by @peculiar/x509 (tsyringe), before it loads
 import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto, X509Certificate as NodeCert } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as never);
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 export const KEY_TYPES = ["ec-p256", "ec-p384", "rsa-3072"] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -12,16 +16,16 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const BACKDATE_MS = 5 * 60 * 1000;
 
 interface Algorithms {
-  key: EcKeyGenParams | RsaHashedKeyGenParams;
-  signing: EcdsaParams | Algorithm;
+  key: webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams;
+  signing: webcrypto.EcdsaParams | webcrypto.Algorithm;
 }
 
 function algorithms(keyType: KeyType): Algorithms {
   switch (keyType) {
     case "ec-p256":
-      return { key: { name: "ECDSA", namedCurve: "P-256" }, signing: { name: "ECDSA", hash: "SHA-256" } as EcdsaParams };
+      return { key: { name: "ECDSA", namedCurve: "P-256" }, signing: { name: "ECDSA", hash: "SHA-256" } as webcrypto.EcdsaParams };
     case "ec-p384":
-      return { key: { name: "ECDSA", namedCurve: "P-384" }, signing: { name: "ECDSA", hash: "SHA-384" } as EcdsaParams };
+      return { key: { name: "ECDSA", namedCurve: "P-384" }, signing: { name: "ECDSA", hash: "SHA-384" } as webcrypto.EcdsaParams };
     case "rsa-3072":
       return {
         key: { name: "RSASSA-PKCS1-v1_5", modulusLength: 3072, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
@@ -90,12 +94,12 @@ export async function createSelfSignedCa(args: SelfSignedCaArgs): Promise<CaResu
     serialNumber: randomSerial(),
     name: [{ CN: [args.commonName] }],
     ...validity(args.lifetimeDays),
-    keys,
+    keys: keys as never,
     signingAlgorithm: algorithms(args.keyType).signing,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
     ],
   });
   return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
@@ -136,15 +140,15 @@ export async function issueServiceCertificate(args: ServiceCertificateArgs): Pro
     notBefore,
     // A certificate never outlives the CA that signed it.
     notAfter: notAfter > ca.notAfter ? ca.notAfter : notAfter,
-    publicKey: keys.publicKey,
-    signingKey: signer.key,
+    publicKey: keys.publicKey as never,
+    signingKey: signer.key as never,
     signingAlgorithm: algorithms(signer.keyType).signing,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
       new x509.SubjectAlternativeNameExtension(sans),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
       await x509.AuthorityKeyIdentifierExtension.create(ca),
     ],
   });

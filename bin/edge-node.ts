@@ -1,0 +1,129 @@
+// Runs the node stack program through the Pulumi Automation API: the CLI drives the engine and this process
+// serves the program, so no Node.js language-host binary is needed on the node.
+//   edge-node <preview|up|refresh|destroy|outputs> --stack NAME [--cwd DIR] [--summary FILE]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { delimiter, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { CommandError, EngineEvent, LocalWorkspace, OpType, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { edgeNodeProgram } from "../program";
+
+const PROJECT_ROOT = resolve(__dirname, "..");
+const COMMANDS = ["preview", "up", "refresh", "destroy", "outputs"] as const;
+type Command = (typeof COMMANDS)[number];
+
+class UsageError extends Error {}
+
+interface Step {
+  op: OpType;
+  type: string;
+  name: string;
+  diffs: string[];
+  /** The properties that force a replacement ("files": the service's folder vanished or was altered). */
+  keys: string[];
+}
+
+function parse(argv: string[]): { command: Command; stack: string; cwd: string; summary?: string } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { stack: { type: "string", short: "s" }, cwd: { type: "string" }, summary: { type: "string" } },
+  });
+  const command = positionals[0] as Command;
+  if (!COMMANDS.includes(command)) throw new UsageError(`usage: edge-node <${COMMANDS.join("|")}> --stack NAME [--cwd DIR] [--summary FILE]`);
+  if (!values.stack) throw new UsageError("--stack NAME is required (the node's stack, e.g. local)");
+  return { command, stack: values.stack, cwd: resolve(values.cwd ?? PROJECT_ROOT), summary: values.summary };
+}
+
+function cliEnv(): Record<string, string> {
+  const tools = join(PROJECT_ROOT, "tools");
+  if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    throw new UsageError("set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE: it encrypts the stack's secrets");
+  }
+  const backend = process.env.PULUMI_BACKEND_URL ?? `file://${join(PROJECT_ROOT, ".state")}`;
+  // The file backend's folder must exist before the CLI opens it.
+  if (backend.startsWith("file://")) mkdirSync(fileURLToPath(backend.split("?")[0]), { recursive: true });
+  return {
+    PATH: [join(tools, "bin"), process.env.PATH ?? ""].join(delimiter),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_HOME: process.env.PULUMI_HOME ?? join(tools, "pulumi-home"),
+    PULUMI_BACKEND_URL: backend,
+  };
+}
+
+async function openStack(stackName: string, cwd: string): Promise<Stack> {
+  const pulumiCommand = await PulumiCommand.get({ root: join(PROJECT_ROOT, "tools") }).catch(() => {
+    throw new UsageError("the Pulumi CLI is not in tools/bin: run `npm run setup` first");
+  });
+  return LocalWorkspace.createOrSelectStack(
+    { stackName, projectName: "edge-security", program: edgeNodeProgram },
+    { workDir: cwd, pulumiCommand, envVars: cliEnv(), secretsProvider: "passphrase" },
+  );
+}
+
+/** Set once the CLI's output is streamed to the terminal, so its errors need not be printed again. */
+let streaming = false;
+
+async function run(argv: string[]): Promise<void> {
+  const args = parse(argv);
+  const stack = await openStack(args.stack, args.cwd);
+  const steps: Step[] = [];
+  const errors: string[] = [];
+  const onEvent = (event: EngineEvent) => {
+    const diag = event.diagnosticEvent;
+    if (diag && diag.severity === "error") errors.push(diag.message.trim());
+    const meta = event.resourcePreEvent?.metadata;
+    if (meta && meta.op !== "same" && meta.type !== "pulumi:pulumi:Stack") {
+      steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop()!, diffs: meta.diffs ?? [], keys: meta.keys ?? [] });
+    }
+  };
+  const common = { onOutput: (s: string) => process.stdout.write(s), onEvent, color: "never" as const };
+  streaming = true;
+  let changeSummary: Record<string, number> | undefined;
+  try {
+  switch (args.command) {
+    case "preview":
+      changeSummary = (await stack.preview({ ...common, diff: true })).changeSummary;
+      break;
+    case "up":
+      changeSummary = (await stack.up({ ...common, diff: true })).summary.resourceChanges;
+      break;
+    case "refresh":
+      changeSummary = (await stack.refresh(common)).summary.resourceChanges;
+      break;
+    case "destroy":
+      changeSummary = (await stack.destroy(common)).summary.resourceChanges;
+      break;
+    case "outputs": {
+      const outputs = await stack.outputs();
+      const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+      process.stdout.write(JSON.stringify(plain, null, 2) + "\n");
+      return;
+    }
+  }
+  } finally {
+    // The CLI's display leaves out some errors (a program's own failure); print each once, plainly.
+    for (const e of new Set(errors)) process.stderr.write(`error: ${e}\n`);
+  }
+  const replaced = steps.filter((s) => s.op === "replace");
+  if (replaced.length > 0) {
+    process.stdout.write(`Replacements: ${replaced.map((s) => `${s.name} (${s.keys.join(", ") || "inputs changed"})`).join(", ")}\n`);
+  }
+  if (args.summary) writeFileSync(args.summary, JSON.stringify({ command: args.command, changeSummary, steps }, null, 2));
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`edge-node: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof CommandError) {
+    // Once streaming, the CLI's own output, with the error, is already above; before, print its error lines.
+    const cliErrors = streaming ? [] : String(err.message).split("\n").filter((l) => l.startsWith("error:"));
+    process.stderr.write([...new Set(cliErrors), `edge-node: pulumi ${process.argv[2]} failed${streaming ? " (see the output above)" : ""}`].join("\n") + "\n");
+    process.exit(1);
+  }
+  process.stderr.write(`edge-node: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+// A service's certificate files in its own folder: write, inspect, remove. No Pulumi in here.
+import { createPublicKey } from "node:crypto";
+import { join } from "node:path";
+import { ensureDir, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, sha256Hex, writeFileAtomically } from "./files";
+
+export interface ServiceDirPaths {
+  dir: string;
+  caCertPath: string;
+  certPath: string;
+  keyPath: string;
+  readyPath: string;
+}
+
+export function serviceDirPaths(dir: string): ServiceDirPaths {
+  return {
+    dir,
+    caCertPath: join(dir, SERVICE_FILES.caCert),
+    certPath: join(dir, SERVICE_FILES.cert),
+    keyPath: join(dir, SERVICE_FILES.key),
+    readyPath: join(dir, SERVICE_FILES.ready),
+  };
+}
+
+/** SHA-256 of the DER public key of a PEM private key: identifies the key without revealing it. */
+export function publicKeyFingerprint(keyPem: string): string {
+  return sha256Hex(createPublicKey(keyPem).export({ type: "spki", format: "der" }).toString("base64"));
+}
+
+export interface ServiceCertificateFiles {
+  trustBundlePem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/**
+ * Writes the trust bundle, certificate and key (0600) into a 0700 folder. A readiness file left from an
+ * earlier issue is removed first: it is written again, last, by its own resource.
+ */
+export async function writeServiceCertificate(dir: string, files: ServiceCertificateFiles, owner: Owner): Promise<ServiceDirPaths> {
+  const paths = serviceDirPaths(dir);
+  ensureDir(dir, owner);
+  removeFile(paths.readyPath);
+  await writeFileAtomically(paths.keyPath, files.keyPem, SECRET_FILE_MODE, owner);
+  await writeFileAtomically(paths.certPath, files.certPem, PUBLIC_FILE_MODE, owner);
+  await writeFileAtomically(paths.caCertPath, files.trustBundlePem, PUBLIC_FILE_MODE, owner);
+  return paths;
+}
+
+export type FilesState = "intact" | "missing" | "changed";
+
+/** Whether the folder still holds exactly what was issued: the same certificate, trust bundle and key. */
+export function inspectServiceCertificate(dir: string, expected: { certPem: string; trustBundlePem: string; keyFingerprint: string }): FilesState {
+  const paths = serviceDirPaths(dir);
+  const cert = readIfExists(paths.certPath);
+  const bundle = readIfExists(paths.caCertPath);
+  const key = readIfExists(paths.keyPath);
+  if (cert === undefined || bundle === undefined || key === undefined) return "missing";
+  if (cert !== expected.certPem || bundle !== expected.trustBundlePem) return "changed";
+  try {
+    return publicKeyFingerprint(key) === expected.keyFingerprint ? "intact" : "changed";
+  } catch {
+    return "changed";
+  }
+}
+
+/** Removes the readiness file first, then the key, certificate and bundle, then the folder if empty. */
+export function removeServiceCertificate(dir: string): void {
+  const paths = serviceDirPaths(dir);
+  removeFile(paths.readyPath);
+  removeFile(paths.keyPath);
+  removeFile(paths.certPath);
+  removeFile(paths.caCertPath);
+  removeDirIfEmpty(dir);
+}

@@ -1,0 +1,2 @@
+export { EdgeNode, EdgeNodeArgs, EdgeNodeOutputs } from "./edge-node";
+export { Pki, PkiArgs } from "./pki";

@@ -1,0 +1,1 @@
+export { Pki, PkiArgs, CA_CERT_FILE_NAME } from "./pki";

@@ -1,0 +1,134 @@
+// The node stack's configuration: schema, defaults and one-line errors that name the key. No Pulumi in here.
+import { isIP } from "node:net";
+import { z } from "zod";
+import { KEY_TYPES } from "../clients/pki";
+
+export const CONFIG_NAMESPACE = "edge-security";
+export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
+
+/** A user mistake in the stack config: one sentence naming the key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+export function isDnsName(value: string): boolean {
+  return value.length <= 253 && value.split(".").every((label) => DNS_LABEL.test(label));
+}
+
+const dnsName = z.string().refine(isDnsName, (v) => ({ message: `"${v}" is not a valid DNS name` }));
+const sanEntry = z.string().refine((v) => isIP(v) !== 0 || isDnsName(v), (v) => ({ message: `"${v}" is not a valid DNS name or IP address` }));
+const lifetimeDays = z.number({ invalid_type_error: "must be a number of days" }).int("must be a whole number of days").positive("must be a positive number of days");
+const keyType = z.enum(KEY_TYPES, { errorMap: () => ({ message: `must be one of ${KEY_TYPES.join(", ")}` }) });
+const id = z.number().int().nonnegative("must be a non-negative integer");
+const absolutePath = z.string().refine((p) => p.startsWith("/"), (p) => ({ message: `"${p}" must be an absolute path` }));
+
+const ownerSchema = z.object({ uid: id.optional(), gid: id.optional() }).strict();
+
+const serviceSchema = z
+  .object({
+    name: z.string().refine((n) => SAFE_NAME.test(n), (n) => ({ message: `"${n}" is not a safe folder name (letters, digits, '.', '_', '-'; not starting with '.'; at most 63 characters)` })),
+    hostnames: z.array(dnsName).optional(),
+    extraSans: z.array(sanEntry).default([]),
+    includeLocalhost: z.boolean().optional(),
+    keyType: keyType.optional(),
+    lifetimeDays: lifetimeDays.optional(),
+    owner: ownerSchema.optional(),
+  })
+  .strict();
+
+const pkiSchema = z
+  .object({
+    ca: z
+      .object({
+        source: z.enum(["self-signed", "import"], { errorMap: () => ({ message: `must be "self-signed" or "import"` }) }).default("self-signed"),
+        commonName: z.string().min(1).default("edge-security node CA"),
+        keyType: keyType.default("ec-p384"),
+        lifetimeDays: lifetimeDays.default(3650),
+        importDir: absolutePath.optional(),
+      })
+      .strict()
+      .default({}),
+    serviceDefaults: z
+      .object({
+        keyType: keyType.default("ec-p256"),
+        lifetimeDays: lifetimeDays.default(365),
+        includeLocalhost: z.boolean().default(true),
+        owner: ownerSchema.default({}),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .default({});
+
+const nodeSchema = z
+  .object({
+    secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT),
+    pki: pkiSchema,
+    services: z.array(serviceSchema).min(1, "must list at least one service"),
+  })
+  .strict();
+
+export interface ServiceConfig {
+  name: string;
+  dnsNames: string[];
+  ipAddresses: string[];
+  keyType: (typeof KEY_TYPES)[number];
+  lifetimeDays: number;
+  owner: { uid?: number; gid?: number };
+}
+
+export interface NodeConfig {
+  secretsRoot: string;
+  ca: z.infer<typeof pkiSchema>["ca"];
+  services: ServiceConfig[];
+}
+
+function keyPath(path: (string | number)[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`), CONFIG_NAMESPACE).replace(`${CONFIG_NAMESPACE}.`, `${CONFIG_NAMESPACE}:`);
+}
+
+/** The raw config object as Pulumi gives it: { secretsRoot, pki, services } (undefined where unset). */
+export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
+  const parsed = nodeSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const message = issue.code === "invalid_type" && issue.received === "undefined" ? "is required" : issue.message;
+    throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
+  }
+  const { secretsRoot, pki, services } = parsed.data;
+
+  const seen = new Set<string>();
+  services.forEach((s, i) => {
+    if (seen.has(s.name)) throw new ConfigError(`${keyPath(["services", i, "name"])}: duplicate service name "${s.name}"`);
+    seen.add(s.name);
+    if (s.hostnames === undefined && !isDnsName(s.name)) {
+      throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: is required because the name "${s.name}" is not a valid DNS name`);
+    }
+  });
+  if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
+
+  return {
+    secretsRoot,
+    ca: pki.ca,
+    services: services.map((s) => {
+      const includeLocalhost = s.includeLocalhost ?? pki.serviceDefaults.includeLocalhost;
+      const sans = [...(s.hostnames ?? [s.name]), ...(includeLocalhost ? ["localhost", "127.0.0.1"] : []), ...s.extraSans];
+      const unique = [...new Set(sans)];
+      return {
+        name: s.name,
+        dnsNames: unique.filter((v) => isIP(v) === 0),
+        ipAddresses: unique.filter((v) => isIP(v) !== 0),
+        keyType: s.keyType ?? pki.serviceDefaults.keyType,
+        lifetimeDays: s.lifetimeDays ?? pki.serviceDefaults.lifetimeDays,
+        owner: { ...pki.serviceDefaults.owner, ...s.owner },
+      };
+    }),
+  };
+}
