@@ -62,8 +62,9 @@ async function openStack(stackName: string, cwd: string): Promise<Stack> {
   );
 }
 
-/** Set once the CLI's output is streamed to the terminal, so its errors need not be printed again. */
-let streaming = false;
+/** What the CLI's display printed, and the errors printed from engine events: not printed twice. */
+let streamed = "";
+const printedErrors = new Set<string>();
 
 async function run(argv: string[]): Promise<void> {
   const args = parse(argv);
@@ -78,9 +79,11 @@ async function run(argv: string[]): Promise<void> {
       steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop()!, diffs: meta.diffs ?? [], keys: meta.keys ?? [] });
     }
   };
-  const common = { onOutput: (s: string) => process.stdout.write(s), onEvent, color: "never" as const };
-  streaming = true;
-  let changeSummary: Record<string, number> | undefined;
+  const common = { onOutput: (s: string) => {
+      streamed += s;
+      process.stdout.write(s);
+    }, onEvent, color: "never" as const };
+    let changeSummary: Record<string, number> | undefined;
   try {
   switch (args.command) {
     case "preview":
@@ -104,7 +107,10 @@ async function run(argv: string[]): Promise<void> {
   }
   } finally {
     // The CLI's display leaves out some errors (a program's own failure); print each once, plainly.
-    for (const e of new Set(errors)) process.stderr.write(`error: ${e}\n`);
+    for (const e of new Set(errors)) {
+      printedErrors.add(`error: ${e}`);
+      process.stderr.write(`error: ${e}\n`);
+    }
   }
   const replaced = steps.filter((s) => s.op === "replace");
   if (replaced.length > 0) {
@@ -119,9 +125,9 @@ run(process.argv.slice(2)).catch((err: unknown) => {
     process.exit(2);
   }
   if (err instanceof CommandError) {
-    // Once streaming, the CLI's own output, with the error, is already above; before, print its error lines.
-    const cliErrors = streaming ? [] : String(err.message).split("\n").filter((l) => l.startsWith("error:"));
-    process.stderr.write([...new Set(cliErrors), `edge-node: pulumi ${process.argv[2]} failed${streaming ? " (see the output above)" : ""}`].join("\n") + "\n");
+    // Print the CLI's error lines that its streamed display did not already show.
+    const cliErrors = String(err.message).split("\n").filter((l) => l.startsWith("error:") && !streamed.includes(l) && !printedErrors.has(l));
+    process.stderr.write([...new Set(cliErrors), `edge-node: pulumi ${process.argv[2]} failed`].join("\n") + "\n");
     process.exit(1);
   }
   process.stderr.write(`edge-node: ${err instanceof Error ? err.message : String(err)}\n`);

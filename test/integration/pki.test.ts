@@ -1,0 +1,118 @@
+// The PKI for real: pulumi up/preview/refresh/destroy through the CLI, results checked with openssl.
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { changedNames, expectOk, openssl, TestNode } from "./harness";
+
+const SERVICES = [
+  { name: "svc-a", hostnames: ["edgex-svc-a"] },
+  { name: "svc-b", hostnames: ["edgex-svc-b", "b.edge.local"], keyType: "ec-p384" },
+  { name: "svc-c", keyType: "rsa-3072", extraSans: ["10.1.2.3"], includeLocalhost: false },
+];
+
+const fileMode = (path: string) => statSync(path).mode & 0o777;
+const read = (path: string) => readFileSync(path, "utf8");
+const serialOf = (certPath: string) => openssl("x509", "-in", certPath, "-noout", "-serial").trim().replace("serial=", "").toLowerCase();
+const keyBody = (pem: string) => pem.split("\n").filter((l) => l && !l.startsWith("-----"));
+
+describe("PKI on a real Pulumi engine", { timeout: 600_000 }, () => {
+  const node = new TestNode("pki-it");
+  const dirOf = (service: string) => join(node.secretsRoot, service);
+
+  beforeAll(() => {
+    node.configure({ services: SERVICES });
+    expectOk(node.run("up"));
+  });
+  afterAll(() => node.cleanup());
+
+  it("issues one certificate per service that openssl verifies against the CA, with SANs and EKUs", () => {
+    const rootCa = join(node.secretsRoot, "ca.pem");
+    for (const { name } of SERVICES) {
+      const cert = join(dirOf(name), "cert.pem");
+      expect(openssl("verify", "-CAfile", rootCa, cert)).toContain(": OK");
+      expect(openssl("verify", "-CAfile", join(dirOf(name), "ca.pem"), cert)).toContain(": OK");
+      const text = openssl("x509", "-in", cert, "-noout", "-subject", "-ext", "subjectAltName,extendedKeyUsage,basicConstraints");
+      expect(text).toContain(`CN = ${name}`);
+      expect(text).toContain("TLS Web Server Authentication, TLS Web Client Authentication");
+      expect(text).toContain("CA:FALSE");
+    }
+    const sans = (s: string) => openssl("x509", "-in", join(dirOf(s), "cert.pem"), "-noout", "-ext", "subjectAltName");
+    expect(sans("svc-a")).toMatch(/DNS:edgex-svc-a, DNS:localhost, IP Address:127\.0\.0\.1/);
+    expect(sans("svc-b")).toMatch(/DNS:edgex-svc-b, DNS:b\.edge\.local, DNS:localhost/);
+    expect(sans("svc-c")).toMatch(/DNS:svc-c, IP Address:10\.1\.2\.3/);
+    expect(sans("svc-c")).not.toContain("localhost");
+    expect(openssl("x509", "-in", join(dirOf("svc-c"), "cert.pem"), "-noout", "-text")).toContain("Public-Key: (3072 bit)");
+    expect(openssl("x509", "-in", join(dirOf("svc-b"), "cert.pem"), "-noout", "-text")).toContain("NIST CURVE: P-384");
+    expect(openssl("x509", "-in", join(node.secretsRoot, "ca.pem"), "-noout", "-text")).toContain("NIST CURVE: P-384");
+  });
+
+  it("writes 0700 folders, 0600 keys, distinct keys, and a readiness file naming the certificate", () => {
+    const keys = new Set<string>();
+    for (const { name } of SERVICES) {
+      expect(fileMode(dirOf(name))).toBe(0o700);
+      expect(fileMode(join(dirOf(name), "key.pem"))).toBe(0o600);
+      keys.add(read(join(dirOf(name), "key.pem")));
+      const ready = JSON.parse(read(join(dirOf(name), "ready")));
+      expect(ready).toEqual({ service: name, certificateSerial: serialOf(join(dirOf(name), "cert.pem")) });
+      // The key on disk belongs to the certificate.
+      const fromKey = openssl("pkey", "-in", join(dirOf(name), "key.pem"), "-pubout");
+      const fromCert = openssl("x509", "-in", join(dirOf(name), "cert.pem"), "-noout", "-pubkey");
+      expect(fromKey).toBe(fromCert);
+    }
+    expect(keys.size).toBe(SERVICES.length);
+  });
+
+  it("previews no change on a second run", () => {
+    const preview = expectOk(node.run("preview"));
+    expect(preview.steps).toEqual([]);
+    expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
+  });
+
+  it("keeps every private key out of the state", () => {
+    const state = node.exportState();
+    expect(state).not.toContain("PRIVATE KEY");
+    for (const { name } of SERVICES) {
+      for (const line of keyBody(read(join(dirOf(name), "key.pem")))) expect(state).not.toContain(line);
+    }
+    // The CA key is in the state only as a secret (ciphertext).
+    const ca = JSON.parse(state).deployment.resources.find((r: { type: string }) => r.type.endsWith(":CertificateAuthority"));
+    expect(ca.outputs.keyPem).toHaveProperty("ciphertext");
+  });
+
+  it("after a service's folder vanishes, previews exactly that service and reissues only it", () => {
+    const before = Object.fromEntries(SERVICES.map(({ name }) => [name, ["cert.pem", "key.pem", "ca.pem", "ready"].map((f) => read(join(dirOf(name), f)))]));
+    const oldSerial = serialOf(join(dirOf("svc-b"), "cert.pem"));
+    rmSync(dirOf("svc-b"), { recursive: true });
+
+    const preview = expectOk(node.run("preview"));
+    expect(changedNames(preview)).toEqual(["svc-b-cert", "svc-b-ready"]);
+    expect(preview.steps.find((s) => s.name === "svc-b-cert" && s.op === "replace")?.keys).toContain("files");
+    expect(preview.stdout).toContain("Replacements: svc-b-cert (files)");
+
+    expectOk(node.run("up"));
+    const newSerial = serialOf(join(dirOf("svc-b"), "cert.pem"));
+    expect(newSerial).not.toBe(oldSerial);
+    expect(read(join(dirOf("svc-b"), "key.pem"))).not.toBe(before["svc-b"][1]);
+    expect(JSON.parse(read(join(dirOf("svc-b"), "ready"))).certificateSerial).toBe(newSerial);
+    for (const name of ["svc-a", "svc-c"]) {
+      expect(["cert.pem", "key.pem", "ca.pem", "ready"].map((f) => read(join(dirOf(name), f)))).toEqual(before[name]);
+    }
+    expect(expectOk(node.run("preview")).steps).toEqual([]);
+  });
+
+  it("refresh reports a file altered out of band, and up reissues that service", () => {
+    rmSync(join(dirOf("svc-c"), "key.pem"));
+    expectOk(node.run("refresh"));
+    const cert = JSON.parse(node.exportState()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::svc-c-cert"));
+    expect(cert.outputs.files).toBe("missing");
+    const up = expectOk(node.run("up"));
+    expect(changedNames(up)).toEqual(["svc-c-cert", "svc-c-ready"]);
+    expect(openssl("verify", "-CAfile", join(node.secretsRoot, "ca.pem"), join(dirOf("svc-c"), "cert.pem"))).toContain(": OK");
+  });
+
+  it("destroy removes the folders and the CA certificate", () => {
+    expectOk(node.run("destroy"));
+    for (const { name } of SERVICES) expect(existsSync(dirOf(name))).toBe(false);
+    expect(existsSync(join(node.secretsRoot, "ca.pem"))).toBe(false);
+  });
+});
