@@ -1,6 +1,6 @@
 // Runs the node stack program through the Pulumi Automation API: the CLI drives the engine and this process
 // serves the program, so no Node.js language-host binary is needed on the node.
-//   edge-node <preview|up|refresh|destroy|outputs> --stack NAME [--cwd DIR] [--summary FILE]
+//   edge-node <preview|up|refresh|destroy|outputs> --stack NAME [--cwd DIR] [--summary FILE] [--replace URN]...
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { delimiter, join, resolve } from "node:path";
@@ -23,16 +23,16 @@ interface Step {
   keys: string[];
 }
 
-function parse(argv: string[]): { command: Command; stack: string; cwd: string; summary?: string } {
+function parse(argv: string[]): { command: Command; stack: string; cwd: string; summary?: string; replace?: string[] } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { stack: { type: "string", short: "s" }, cwd: { type: "string" }, summary: { type: "string" } },
+    options: { stack: { type: "string", short: "s" }, cwd: { type: "string" }, summary: { type: "string" }, replace: { type: "string", multiple: true } },
   });
   const command = positionals[0] as Command;
-  if (!COMMANDS.includes(command)) throw new UsageError(`usage: edge-node <${COMMANDS.join("|")}> --stack NAME [--cwd DIR] [--summary FILE]`);
+  if (!COMMANDS.includes(command)) throw new UsageError(`usage: edge-node <${COMMANDS.join("|")}> --stack NAME [--cwd DIR] [--summary FILE] [--replace URN]...`);
   if (!values.stack) throw new UsageError("--stack NAME is required (the node's stack, e.g. local)");
-  return { command, stack: values.stack, cwd: resolve(values.cwd ?? PROJECT_ROOT), summary: values.summary };
+  return { command, stack: values.stack, cwd: resolve(values.cwd ?? PROJECT_ROOT), summary: values.summary, replace: values.replace };
 }
 
 function cliEnv(): Record<string, string> {
@@ -49,6 +49,9 @@ function cliEnv(): Record<string, string> {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_HOME: process.env.PULUMI_HOME ?? join(tools, "pulumi-home"),
     PULUMI_BACKEND_URL: backend,
+    // Dynamic providers load the TypeScript clients at run time: every Node process the CLI starts
+    // (Pulumi's own dynamic-provider launcher included) preloads tsx.
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${require.resolve("tsx/cjs")}`].filter(Boolean).join(" "),
   };
 }
 
@@ -87,10 +90,10 @@ async function run(argv: string[]): Promise<void> {
   try {
   switch (args.command) {
     case "preview":
-      changeSummary = (await stack.preview({ ...common, diff: true })).changeSummary;
+      changeSummary = (await stack.preview({ ...common, diff: true, replace: args.replace })).changeSummary;
       break;
     case "up":
-      changeSummary = (await stack.up({ ...common, diff: true })).summary.resourceChanges;
+      changeSummary = (await stack.up({ ...common, diff: true, replace: args.replace })).summary.resourceChanges;
       break;
     case "refresh":
       changeSummary = (await stack.refresh(common)).summary.resourceChanges;

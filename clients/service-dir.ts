@@ -63,12 +63,19 @@ export function inspectServiceCertificate(dir: string, expected: { certPem: stri
   }
 }
 
-/** Removes the readiness file first, then the key, certificate and bundle, then the folder if empty. */
-export function removeServiceCertificate(dir: string): void {
+/**
+ * Removes the readiness file first, then the key, certificate and bundle, then the folder if empty; but only
+ * when the folder still holds `certPem` (or no certificate at all): files of a newer issue are left alone.
+ * Returns false when it left them.
+ */
+export function removeServiceCertificate(dir: string, certPem: string): boolean {
   const paths = serviceDirPaths(dir);
+  const onDisk = readIfExists(paths.certPath);
+  if (onDisk !== undefined && onDisk !== certPem) return false;
   removeFile(paths.readyPath);
   removeFile(paths.keyPath);
   removeFile(paths.certPath);
   removeFile(paths.caCertPath);
   removeDirIfEmpty(dir);
+  return true;
 }

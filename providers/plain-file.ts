@@ -44,7 +44,8 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
   async delete(_id: string, props: State) {
     const files: typeof import("@edge-security/clients/files") = require("@edge-security/clients/files");
-    files.removeFile(props.path);
+    // Only the content this resource wrote: a newer file at the same path is left alone.
+    if (files.readIfExists(props.path) === props.content) files.removeFile(props.path);
   },
 };
 
@@ -53,6 +54,7 @@ export class PlainFile extends pulumi.dynamic.Resource {
   declare readonly content: pulumi.Output<string>;
 
   constructor(name: string, args: PlainFileInputs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, onDisk: undefined }, opts, "edge-security", "PlainFile");
+    // Same path for old and new: always delete before replacing, also on `up --replace`.
+    super(provider, name, { ...args, onDisk: undefined }, pulumi.mergeOptions(opts, { deleteBeforeReplace: true }), "edge-security", "PlainFile");
   }
 }

@@ -97,7 +97,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
   async delete(_id: string, props: Outputs) {
     const serviceDir: typeof import("@edge-security/clients/service-dir") = require("@edge-security/clients/service-dir");
-    serviceDir.removeServiceCertificate(props.dir);
+    serviceDir.removeServiceCertificate(props.dir, props.certPem);
   },
 };
 
@@ -113,6 +113,7 @@ export class ServiceCertificate extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ServiceCertificateInputs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { certPath: undefined, keyPath: undefined, caCertPath: undefined, certPem: undefined, serialNumber: undefined, fingerprint: undefined, keyFingerprint: undefined, notAfter: undefined, files: undefined };
-    super(provider, name, { ...args, ...outputs }, opts, "edge-security", "ServiceCertificate");
+    // Same folder for old and new: always delete before replacing, also on `up --replace`.
+    super(provider, name, { ...args, ...outputs }, pulumi.mergeOptions(opts, { deleteBeforeReplace: true }), "edge-security", "ServiceCertificate");
   }
 }

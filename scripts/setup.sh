@@ -52,11 +52,7 @@ else
   step "pulumi $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi") built"
 fi
 
-# The CLI starts dynamic providers through this bundled plugin name; it never downloads it. It runs Node on
-# @pulumi/pulumi's dynamic-provider host, with tsx so that providers can load the TypeScript clients.
-cat > "$EDGE_TOOLS/bin/pulumi-resource-pulumi-nodejs" <<'LAUNCHER'
-#!/bin/sh
-exec node --require tsx/cjs "$(node -e "process.stdout.write(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))")" "$@"
-LAUNCHER
-chmod 0755 "$EDGE_TOOLS/bin/pulumi-resource-pulumi-nodejs"
+# The CLI starts dynamic providers through this bundled plugin name and never downloads it: install the
+# launcher that @pulumi/pulumi ships (it starts Node on the SDK's dynamic-provider host) with its run bit.
+install -m 0755 node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$EDGE_TOOLS/bin/pulumi-resource-pulumi-nodejs"
 step "ready: $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi"), node $(node --version)"

@@ -1,6 +1,6 @@
 // Runs the real node stack (runner -> Automation API -> real Pulumi CLI) in a temp project folder with its
 // own file backend and secrets root, and reads results back with real tools.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -45,13 +45,22 @@ export class TestNode {
     writeFileSync(join(this.projectDir, "stacks", `Pulumi.${this.stack}.yaml`), JSON.stringify({ config: namespaced }, null, 2));
   }
 
-  run(command: "up" | "preview" | "refresh" | "destroy"): RunResult {
+  /** Runs the runner asynchronously: a long synchronous child would block the test worker's event loop. */
+  async run(command: "up" | "preview" | "refresh" | "destroy", extraArgs: string[] = []): Promise<RunResult> {
     const summaryFile = join(this.root, "summary.json");
     rmSync(summaryFile, { force: true });
-    const proc = spawnSync(TSX, [RUNNER, command, "--stack", this.stack, "--cwd", this.projectDir, "--summary", summaryFile], {
-      encoding: "utf8",
-      env: { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "" },
-      timeout: 600_000,
+    const proc = await new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
+      execFile(
+        TSX,
+        [RUNNER, command, "--stack", this.stack, "--cwd", this.projectDir, "--summary", summaryFile, ...extraArgs],
+        {
+          encoding: "utf8",
+          env: { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "" },
+          timeout: 600_000,
+          maxBuffer: 256 * 1024 * 1024,
+        },
+        (err, stdout, stderr) => done({ status: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+      );
     });
     let summary = { changeSummary: {}, steps: [] };
     try {
@@ -59,7 +68,7 @@ export class TestNode {
     } catch {
       // no summary: the command failed before the engine ran
     }
-    return { status: proc.status ?? -1, stdout: proc.stdout, stderr: proc.stderr, ...summary };
+    return { ...proc, ...summary };
   }
 
   /** `pulumi stack export` with the real CLI. */

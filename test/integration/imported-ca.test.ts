@@ -26,9 +26,9 @@ describe("imported CA", { timeout: 600_000 }, () => {
   beforeAll(() => makeCaDir(caDir));
   afterAll(() => node.cleanup());
 
-  it("issues service certificates under the imported intermediate, verifiable up to the operator's root", () => {
+  it("issues service certificates under the imported intermediate, verifiable up to the operator's root", async () => {
     node.configure({ pki: { ca: { source: "import", importDir: caDir } }, services: [{ name: "svc-x" }] });
-    expectOk(node.run("up"));
+    expectOk(await node.run("up"));
     const cert = join(node.secretsRoot, "svc-x", "cert.pem");
     expect(openssl("x509", "-in", cert, "-noout", "-issuer")).toContain("Operator Edge Intermediate");
     // The service's bundle holds the intermediate and the root: openssl verifies the full chain.
@@ -36,23 +36,23 @@ describe("imported CA", { timeout: 600_000 }, () => {
     expect(openssl("verify", "-CAfile", join(caDir, "root.crt"), "-untrusted", join(caDir, "ca.crt"), cert)).toContain(": OK");
     const state = node.exportState();
     expect(state).not.toContain("PRIVATE KEY");
-    expectOk(node.run("destroy"));
+    expectOk(await node.run("destroy"));
   });
 
-  it("refuses a key that does not match the imported certificate, naming the file, and changes nothing", () => {
+  it("refuses a key that does not match the imported certificate, naming the file, and changes nothing", async () => {
     const badDir = join(node.root, "mismatched-ca");
     makeCaDir(badDir);
     copyFileSync(join(badDir, "root.key"), join(badDir, "ca.key"));
     node.configure({ pki: { ca: { source: "import", importDir: badDir } }, services: [{ name: "svc-x" }] });
-    const result = node.run("up");
+    const result = await node.run("up");
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain(`edge-security:pki.ca.importDir: ${join(badDir, "ca.key")}: private key does not match the certificate in ${join(badDir, "ca.crt")}`);
     expect(existsSync(join(node.secretsRoot, "svc-x"))).toBe(false);
   });
 
-  it("refuses a missing import directory", () => {
+  it("refuses a missing import directory", async () => {
     node.configure({ pki: { ca: { source: "import", importDir: join(node.root, "nowhere") } }, services: [{ name: "svc-x" }] });
-    const result = node.run("preview");
+    const result = await node.run("preview");
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain(`${join(node.root, "nowhere")}: CA import directory does not exist`);
   });
@@ -70,9 +70,9 @@ describe("bad stack config", { timeout: 600_000 }, () => {
     ["negative lifetime", { services: [{ name: "a", lifetimeDays: -1 }] }, "edge-security:services[0].lifetimeDays: must be a positive number of days"],
   ];
 
-  it.each(cases)("%s: one line naming the key, no stack trace, nothing written", (_label, config, message) => {
+  it.each(cases)("%s: one line naming the key, no stack trace, nothing written", async (_label, config, message) => {
     node.configure(config);
-    const result = node.run("up");
+    const result = await node.run("up");
     expect(result.status).not.toBe(0);
     const errorLines = result.stderr.split("\n").filter((l) => l.startsWith("error: ") && !l.includes("update failed"));
     expect(errorLines).toHaveLength(1);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changedNames, expectOk, openssl, TestNode } from "./harness";
 
 const SERVICES = [
-  { name: "svc-a", hostnames: ["edgex-svc-a"] },
+  { name: "svc-a", hostnames: ["edgex-svc-a"], owner: { uid: 4242, gid: 4343 } },
   { name: "svc-b", hostnames: ["edgex-svc-b", "b.edge.local"], keyType: "ec-p384" },
   { name: "svc-c", keyType: "rsa-3072", extraSans: ["10.1.2.3"], includeLocalhost: false },
 ];
@@ -19,13 +19,13 @@ describe("PKI on a real Pulumi engine", { timeout: 600_000 }, () => {
   const node = new TestNode("pki-it");
   const dirOf = (service: string) => join(node.secretsRoot, service);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     node.configure({ services: SERVICES });
-    expectOk(node.run("up"));
+    expectOk(await node.run("up"));
   });
   afterAll(() => node.cleanup());
 
-  it("issues one certificate per service that openssl verifies against the CA, with SANs and EKUs", () => {
+  it("issues one certificate per service that openssl verifies against the CA, with SANs and EKUs", async () => {
     const rootCa = join(node.secretsRoot, "ca.pem");
     for (const { name } of SERVICES) {
       const cert = join(dirOf(name), "cert.pem");
@@ -46,7 +46,7 @@ describe("PKI on a real Pulumi engine", { timeout: 600_000 }, () => {
     expect(openssl("x509", "-in", join(node.secretsRoot, "ca.pem"), "-noout", "-text")).toContain("NIST CURVE: P-384");
   });
 
-  it("writes 0700 folders, 0600 keys, distinct keys, and a readiness file naming the certificate", () => {
+  it("writes 0700 folders, 0600 keys, distinct keys, and a readiness file naming the certificate", async () => {
     const keys = new Set<string>();
     for (const { name } of SERVICES) {
       expect(fileMode(dirOf(name))).toBe(0o700);
@@ -60,15 +60,20 @@ describe("PKI on a real Pulumi engine", { timeout: 600_000 }, () => {
       expect(fromKey).toBe(fromCert);
     }
     expect(keys.size).toBe(SERVICES.length);
+    // The configured owner holds the folder and every file in it.
+    for (const f of ["", "ca.pem", "cert.pem", "key.pem", "ready"]) {
+      const st = statSync(join(dirOf("svc-a"), f));
+      expect([st.uid, st.gid]).toEqual([4242, 4343]);
+    }
   });
 
-  it("previews no change on a second run", () => {
-    const preview = expectOk(node.run("preview"));
+  it("previews no change on a second run", async () => {
+    const preview = expectOk(await node.run("preview"));
     expect(preview.steps).toEqual([]);
     expect(Object.keys(preview.changeSummary)).toEqual(["same"]);
   });
 
-  it("keeps every private key out of the state", () => {
+  it("keeps every private key out of the state", async () => {
     const state = node.exportState();
     expect(state).not.toContain("PRIVATE KEY");
     for (const { name } of SERVICES) {
@@ -79,17 +84,17 @@ describe("PKI on a real Pulumi engine", { timeout: 600_000 }, () => {
     expect(ca.outputs.keyPem).toHaveProperty("ciphertext");
   });
 
-  it("after a service's folder vanishes, previews exactly that service and reissues only it", () => {
+  it("after a service's folder vanishes, previews exactly that service and reissues only it", async () => {
     const before = Object.fromEntries(SERVICES.map(({ name }) => [name, ["cert.pem", "key.pem", "ca.pem", "ready"].map((f) => read(join(dirOf(name), f)))]));
     const oldSerial = serialOf(join(dirOf("svc-b"), "cert.pem"));
     rmSync(dirOf("svc-b"), { recursive: true });
 
-    const preview = expectOk(node.run("preview"));
+    const preview = expectOk(await node.run("preview"));
     expect(changedNames(preview)).toEqual(["svc-b-cert", "svc-b-ready"]);
     expect(preview.steps.find((s) => s.name === "svc-b-cert" && s.op === "replace")?.keys).toContain("files");
     expect(preview.stdout).toContain("Replacements: svc-b-cert (files)");
 
-    expectOk(node.run("up"));
+    expectOk(await node.run("up"));
     const newSerial = serialOf(join(dirOf("svc-b"), "cert.pem"));
     expect(newSerial).not.toBe(oldSerial);
     expect(read(join(dirOf("svc-b"), "key.pem"))).not.toBe(before["svc-b"][1]);
@@ -97,21 +102,29 @@ describe("PKI on a real Pulumi engine", { timeout: 600_000 }, () => {
     for (const name of ["svc-a", "svc-c"]) {
       expect(["cert.pem", "key.pem", "ca.pem", "ready"].map((f) => read(join(dirOf(name), f)))).toEqual(before[name]);
     }
-    expect(expectOk(node.run("preview")).steps).toEqual([]);
+    expect(expectOk(await node.run("preview")).steps).toEqual([]);
   });
 
-  it("refresh reports a file altered out of band, and up reissues that service", () => {
+  it("refresh reports a file altered out of band, and up reissues that service", async () => {
     rmSync(join(dirOf("svc-c"), "key.pem"));
-    expectOk(node.run("refresh"));
+    expectOk(await node.run("refresh"));
     const cert = JSON.parse(node.exportState()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::svc-c-cert"));
     expect(cert.outputs.files).toBe("missing");
-    const up = expectOk(node.run("up"));
+    const up = expectOk(await node.run("up"));
     expect(changedNames(up)).toEqual(["svc-c-cert", "svc-c-ready"]);
     expect(openssl("verify", "-CAfile", join(node.secretsRoot, "ca.pem"), join(dirOf("svc-c"), "cert.pem"))).toContain(": OK");
   });
 
-  it("destroy removes the folders and the CA certificate", () => {
-    expectOk(node.run("destroy"));
+  it("rotates one service on request with --replace", async () => {
+    const oldSerial = serialOf(join(dirOf("svc-a"), "cert.pem"));
+    const urn = JSON.parse(node.exportState()).deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::svc-a-cert")).urn;
+    const up = expectOk(await node.run("up", ["--replace", urn]));
+    expect(changedNames(up)).toEqual(["svc-a-cert", "svc-a-ready"]);
+    expect(serialOf(join(dirOf("svc-a"), "cert.pem"))).not.toBe(oldSerial);
+  });
+
+  it("destroy removes the folders and the CA certificate", async () => {
+    expectOk(await node.run("destroy"));
     for (const { name } of SERVICES) expect(existsSync(dirOf(name))).toBe(false);
     expect(existsSync(join(node.secretsRoot, "ca.pem"))).toBe(false);
   });

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# npm run bench: the set-up it needs, then the benchmark table (not part of npm test).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$EDGE_ROOT"
+bash scripts/setup.sh
+exec tsx bench/pki.ts
