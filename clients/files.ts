@@ -18,6 +18,8 @@ export const SERVICE_FILES = {
 } as const;
 
 export const DIR_MODE = 0o700;
+/** The secrets root: traversable by every service's uid, each of which then owns only its own 0700 folder. */
+export const SHARED_DIR_MODE = 0o755;
 export const SECRET_FILE_MODE = 0o600;
 export const PUBLIC_FILE_MODE = 0o644;
 
@@ -34,8 +36,8 @@ export function ensureDir(dir: string, owner: Owner = {}, mode: number = DIR_MOD
 }
 
 /** Writes through a temporary file in the same folder, fsyncs and renames, so a reader never sees half a file. */
-export async function writeFileAtomically(path: string, content: string, mode: number, owner: Owner = {}): Promise<void> {
-  ensureDir(dirname(path), owner);
+export async function writeFileAtomically(path: string, content: string, mode: number, owner: Owner = {}, dirMode: number = DIR_MODE): Promise<void> {
+  ensureDir(dirname(path), owner, dirMode);
   await writeFileAtomic(path, content, { mode, fsync: true, chown: owner.uid !== undefined || owner.gid !== undefined ? { uid: owner.uid ?? process.getuid!(), gid: owner.gid ?? process.getgid!() } : undefined });
   chmodSync(path, mode);
 }

@@ -1,7 +1,7 @@
 // A service's certificate files in its own folder: write, inspect, remove. No Pulumi in here.
 import { createPublicKey } from "node:crypto";
-import { join } from "node:path";
-import { ensureDir, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, sha256Hex, writeFileAtomically } from "./files";
+import { dirname, join } from "node:path";
+import { ensureDir, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, SHARED_DIR_MODE, sha256Hex, writeFileAtomically } from "./files";
 
 export interface ServiceDirPaths {
   dir: string;
@@ -38,6 +38,7 @@ export interface ServiceCertificateFiles {
  */
 export async function writeServiceCertificate(dir: string, files: ServiceCertificateFiles, owner: Owner): Promise<ServiceDirPaths> {
   const paths = serviceDirPaths(dir);
+  ensureDir(dirname(dir), {}, SHARED_DIR_MODE);
   ensureDir(dir, owner);
   removeFile(paths.readyPath);
   await writeFileAtomically(paths.keyPath, files.keyPem, SECRET_FILE_MODE, owner);

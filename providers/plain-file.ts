@@ -6,6 +6,8 @@ export interface PlainFileInputs {
   path: pulumi.Input<string>;
   content: pulumi.Input<string>;
   mode?: pulumi.Input<number>;
+  /** Mode of the folder holding the file when this creates it (default 0700). */
+  dirMode?: pulumi.Input<number>;
   uid?: pulumi.Input<number>;
   gid?: pulumi.Input<number>;
 }
@@ -14,6 +16,7 @@ interface State {
   path: string;
   content: string;
   mode?: number;
+  dirMode?: number;
   uid?: number;
   gid?: number;
   onDisk?: "intact" | "missing" | "changed";
@@ -24,7 +27,7 @@ const DEFAULT_MODE = 0o644;
 const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: State) {
     const files: typeof import("@edge-security/clients/files") = require("@edge-security/clients/files");
-    await files.writeFileAtomically(inputs.path, inputs.content, inputs.mode ?? DEFAULT_MODE, { uid: inputs.uid, gid: inputs.gid });
+    await files.writeFileAtomically(inputs.path, inputs.content, inputs.mode ?? DEFAULT_MODE, { uid: inputs.uid, gid: inputs.gid }, inputs.dirMode);
     return { id: inputs.path, outs: { ...inputs, onDisk: "intact" } };
   },
 
@@ -36,7 +39,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: State, news: State) {
     const files: typeof import("@edge-security/clients/files") = require("@edge-security/clients/files");
-    const replaces: string[] = (["path", "content", "mode", "uid", "gid"] as const).filter((k) => (olds[k] ?? null) !== (news[k] ?? null));
+    const replaces: string[] = (["path", "content", "mode", "dirMode", "uid", "gid"] as const).filter((k) => (olds[k] ?? null) !== (news[k] ?? null));
     if (files.readIfExists(olds.path) !== olds.content) replaces.push("onDisk");
     // Same path: the old file goes first, so a reader never mistakes it for the new one.
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: olds.path === news.path };

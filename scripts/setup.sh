@@ -11,8 +11,11 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then step "Node.js 20 or newer is required (found $(node --version))"; exit 1; fi
 
 if [ ! -d node_modules/@pulumi/pulumi ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm ci"
-  npm ci --no-audit --no-fund >&2
+  # `npm install`, not `npm ci`: npm 11 writes a lock file without other platforms' optional packages
+  # (rollup's) and then `npm ci` refuses it as out of sync. With a lock file that satisfies package.json,
+  # `npm install` installs exactly the locked versions.
+  step "npm install (locked versions)"
+  npm install --no-audit --no-fund >&2
 else
   step "npm packages: up to date"
 fi

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImportedCa } from "../../clients/ca-import";
+import { SHARED_DIR_MODE } from "../../clients/files";
 import type { NodeConfig, ServiceConfig } from "../../config/node-config";
 import { CertificateAuthority } from "../../providers/certificate-authority";
 import { PlainFile } from "../../providers/plain-file";
@@ -39,7 +40,7 @@ export class Pki extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const caFile = new PlainFile(`${name}-ca-cert`, { path: join(args.secretsRoot, CA_CERT_FILE_NAME), content: this.ca.trustBundlePem }, { parent: this });
+    const caFile = new PlainFile(`${name}-ca-cert`, { path: join(args.secretsRoot, CA_CERT_FILE_NAME), content: this.ca.trustBundlePem, dirMode: SHARED_DIR_MODE }, { parent: this });
     this.caCertPath = caFile.path;
 
     for (const service of args.services) {

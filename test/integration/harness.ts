@@ -1,7 +1,7 @@
 // Runs the real node stack (runner -> Automation API -> real Pulumi CLI) in a temp project folder with its
 // own file backend and secrets root, and reads results back with real tools.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -31,6 +31,8 @@ export class TestNode {
   private readonly backend = join(this.root, "state");
 
   constructor(readonly stack: string) {
+    // mkdtemp makes the folder 0700; services' uids must be able to traverse down to their own folder.
+    chmodSync(this.root, 0o755);
     mkdirSync(join(this.projectDir, "stacks"), { recursive: true });
     mkdirSync(this.backend);
     // The project file as the runner needs it: the program itself is served by the runner (inline).

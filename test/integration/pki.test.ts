@@ -1,4 +1,5 @@
 // The PKI for real: pulumi up/preview/refresh/destroy through the CLI, results checked with openssl.
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,6 +61,12 @@ describe("PKI on a real Pulumi engine", { timeout: 600_000 }, () => {
       expect(fromKey).toBe(fromCert);
     }
     expect(keys.size).toBe(SERVICES.length);
+    // The root is traversable; a service's uid reads its own key and is denied every other service's folder.
+    expect(fileMode(node.secretsRoot)).toBe(0o755);
+    const asSvcA = (...cmd: string[]) => execFileSync("setpriv", ["--reuid", "4242", "--regid", "4343", "--clear-groups", ...cmd], { stdio: "pipe" });
+    expect(asSvcA("cat", join(dirOf("svc-a"), "key.pem")).toString()).toContain("PRIVATE KEY");
+    expect(() => asSvcA("cat", join(dirOf("svc-b"), "key.pem"))).toThrow(/Permission denied/);
+    expect(() => asSvcA("ls", dirOf("svc-c"))).toThrow(/Permission denied/);
     // The configured owner holds the folder and every file in it.
     for (const f of ["", "ca.pem", "cert.pem", "key.pem", "ready"]) {
       const st = statSync(join(dirOf("svc-a"), f));
