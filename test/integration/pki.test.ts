@@ -23,7 +23,7 @@ describe("PKI on a real Pulumi engine", { timeout: 600_000 }, () => {
   beforeAll(async () => {
     node.configure({ services: SERVICES });
     expectOk(await node.run("up"));
-  });
+  }, 600_000);
   afterAll(() => node.cleanup());
 
   it("issues one certificate per service that openssl verifies against the CA, with SANs and EKUs", async () => {

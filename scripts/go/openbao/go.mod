@@ -1,3 +1,9 @@
+// Wrapper module that builds the OpenBao server/CLI `bao` (package main at the root of
+// github.com/openbao/openbao) from the Go module proxy; see build.sh.
+// The openbao module path has no /v2, so release tags (v2.x.y) are not valid Go versions: it is
+// pinned by the pseudo-version of the v2.4.0 release commit f9407a27fbee45f62ba521bba2bf1e2360c61031.
+// Its own replaces (api/v2, api/auth/*/v2, sdk/v2 => local folders) are ignored in a dependency;
+// the published api/v2 v2.4.0 and sdk/v2 v2.4.0 (tagged on the same day, just before) are used.
 module edge-security/tools/openbao
 
 go 1.24.6
@@ -331,6 +337,9 @@ require (
 	sigs.k8s.io/yaml v1.4.0 // indirect
 )
 
+// openbao requires api/auth/{approle,userpass}/v2 v2.0.0, which were never published (and
+// v2.0.1 is not served here); they are imported only by openbao tests, so any version with a
+// go.mod satisfies module-graph loading.
 replace (
 	github.com/openbao/openbao/api/auth/approle/v2 v2.0.0 => github.com/openbao/openbao/api/auth/approle/v2 v2.2.0
 	github.com/openbao/openbao/api/auth/userpass/v2 v2.0.0 => github.com/openbao/openbao/api/auth/userpass/v2 v2.2.0
