@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
-import { keyMatchesCertificate } from "./pki";
+import { keyMatchesCertificate, signingKeyTypeOf } from "./pki";
 
 export const CA_CERT_FILE = "ca.crt";
 export const CA_KEY_FILE = "ca.key";
@@ -45,6 +45,11 @@ function splitPemCertificates(path: string, pem: string): X509Certificate[] {
   return blocks.map((block) => parseCertificate(path, block));
 }
 
+/** A certificate's subject on one line (Node prints one attribute per line). */
+function oneLine(subject: string): string {
+  return subject.split("\n").filter(Boolean).join(", ");
+}
+
 function checkCurrent(path: string, cert: X509Certificate, now: Date): void {
   if (new Date(cert.validTo) <= now) throw new CaImportError(`${path}: certificate expired on ${new Date(cert.validTo).toISOString()}`);
   if (new Date(cert.validFrom) > now) throw new CaImportError(`${path}: certificate is not valid before ${new Date(cert.validFrom).toISOString()}`);
@@ -70,6 +75,11 @@ export function loadImportedCa(dir: string, now: Date = new Date()): ImportedCa 
     throw new CaImportError(`${keyPath}: is not a PEM private key (PKCS#8, SEC1 EC or PKCS#1 RSA, unencrypted)`);
   }
   if (!matches) throw new CaImportError(`${keyPath}: private key does not match the certificate in ${certPath}`);
+  try {
+    signingKeyTypeOf(keyPem);
+  } catch (err) {
+    throw new CaImportError(`${keyPath}: ${(err as Error).message}`);
+  }
 
   const chainPem = existsSync(chainPath) ? readPemFile(chainPath) : "";
   const chain = chainPem ? splitPemCertificates(chainPath, chainPem) : [];
@@ -77,9 +87,9 @@ export function loadImportedCa(dir: string, now: Date = new Date()): ImportedCa 
   let childPath = certPath;
   for (const issuer of chain) {
     checkCurrent(chainPath, issuer, now);
-    if (!issuer.ca) throw new CaImportError(`${chainPath}: ${issuer.subject} is not a CA`);
+    if (!issuer.ca) throw new CaImportError(`${chainPath}: ${oneLine(issuer.subject)} is not a CA`);
     if (!child.checkIssued(issuer) || !child.verify(issuer.publicKey)) {
-      throw new CaImportError(`${childPath}: certificate ${child.subject} is not signed by the next certificate in ${chainPath}`);
+      throw new CaImportError(`${childPath}: certificate ${oneLine(child.subject)} is not signed by the next certificate in ${chainPath}`);
     }
     child = issuer;
     childPath = chainPath;

@@ -56,8 +56,8 @@ function validity(lifetimeDays: number): { notBefore: Date; notAfter: Date } {
   return { notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + lifetimeDays * DAY_MS) };
 }
 
-/** The key type of an existing key, so that a CA key signs with a matching algorithm. */
-function keyTypeOf(keyPem: string): KeyType {
+/** The key type of an existing key, so that a CA key signs with a matching algorithm; throws if unsupported. */
+export function signingKeyTypeOf(keyPem: string): KeyType {
   const key = createPrivateKey(keyPem);
   if (key.asymmetricKeyType === "ec") {
     const curve = key.asymmetricKeyDetails?.namedCurve;
@@ -71,7 +71,7 @@ function keyTypeOf(keyPem: string): KeyType {
 
 /** Imports a PEM private key (PKCS#8, SEC1 EC or PKCS#1 RSA) for signing. */
 async function importSigningKey(keyPem: string): Promise<{ key: CryptoKey; keyType: KeyType }> {
-  const keyType = keyTypeOf(keyPem);
+  const keyType = signingKeyTypeOf(keyPem);
   const pkcs8 = createPrivateKey(keyPem).export({ type: "pkcs8", format: "der" });
   const key = await webcrypto.subtle.importKey("pkcs8", pkcs8, algorithms(keyType).key, false, ["sign"]);
   return { key, keyType };
@@ -136,7 +136,8 @@ export async function issueServiceCertificate(args: ServiceCertificateArgs): Pro
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: [{ CN: [args.commonName] }],
-    issuer: ca.subject,
+    // The CA's subject as encoded (not rebuilt from text): strict clients (Go) compare it byte for byte.
+    issuer: ca.subjectName,
     notBefore,
     // A certificate never outlives the CA that signed it.
     notAfter: notAfter > ca.notAfter ? ca.notAfter : notAfter,

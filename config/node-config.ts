@@ -21,18 +21,18 @@ export function isDnsName(value: string): boolean {
   return value.length <= 253 && value.split(".").every((label) => DNS_LABEL.test(label));
 }
 
-const dnsName = z.string().refine(isDnsName, (v) => ({ message: `"${v}" is not a valid DNS name` }));
-const sanEntry = z.string().refine((v) => isIP(v) !== 0 || isDnsName(v), (v) => ({ message: `"${v}" is not a valid DNS name or IP address` }));
+const dnsName = z.string().refine(isDnsName, (v) => ({ message: `${JSON.stringify(v)} is not a valid DNS name` }));
+const sanEntry = z.string().refine((v) => isIP(v) !== 0 || isDnsName(v), (v) => ({ message: `${JSON.stringify(v)} is not a valid DNS name or IP address` }));
 const lifetimeDays = z.number({ invalid_type_error: "must be a number of days" }).int("must be a whole number of days").positive("must be a positive number of days");
 const keyType = z.enum(KEY_TYPES, { errorMap: () => ({ message: `must be one of ${KEY_TYPES.join(", ")}` }) });
 const id = z.number().int().nonnegative("must be a non-negative integer");
-const absolutePath = z.string().refine((p) => p.startsWith("/"), (p) => ({ message: `"${p}" must be an absolute path` }));
+const absolutePath = z.string().refine((p) => p.startsWith("/"), (p) => ({ message: `${JSON.stringify(p)} must be an absolute path` }));
 
 const ownerSchema = z.object({ uid: id.optional(), gid: id.optional() }).strict();
 
 const serviceSchema = z
   .object({
-    name: z.string().refine((n) => SAFE_NAME.test(n), (n) => ({ message: `"${n}" is not a safe folder name (letters, digits, '.', '_', '-'; not starting with '.'; at most 63 characters)` })),
+    name: z.string().refine((n) => SAFE_NAME.test(n), (n) => ({ message: `${JSON.stringify(n)} is not a safe folder name (letters, digits, '.', '_', '-'; not starting with '.'; at most 63 characters)` })),
     hostnames: z.array(dnsName).optional(),
     extraSans: z.array(sanEntry).default([]),
     includeLocalhost: z.boolean().optional(),
@@ -99,6 +99,9 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   const parsed = nodeSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    if (issue.code === "unrecognized_keys") {
+      throw new ConfigError(`${keyPath([...issue.path, issue.keys[0]])}: is not a known setting`);
+    }
     const message = issue.code === "invalid_type" && issue.received === "undefined" ? "is required" : issue.message;
     throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
   }
@@ -106,10 +109,14 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
 
   const seen = new Set<string>();
   services.forEach((s, i) => {
-    if (seen.has(s.name)) throw new ConfigError(`${keyPath(["services", i, "name"])}: duplicate service name "${s.name}"`);
+    const includeLocalhost = s.includeLocalhost ?? pki.serviceDefaults.includeLocalhost;
+    if ((s.hostnames?.length ?? 1) === 0 && s.extraSans.length === 0 && !includeLocalhost) {
+      throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: the certificate would have no DNS name or IP address (give hostnames or extraSans, or includeLocalhost)`);
+    }
+    if (seen.has(s.name)) throw new ConfigError(`${keyPath(["services", i, "name"])}: duplicate service name ${JSON.stringify(s.name)}`);
     seen.add(s.name);
     if (s.hostnames === undefined && !isDnsName(s.name)) {
-      throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: is required because the name "${s.name}" is not a valid DNS name`);
+      throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: is required because the name ${JSON.stringify(s.name)} is not a valid DNS name`);
     }
   });
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);

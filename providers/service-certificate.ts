@@ -47,6 +47,15 @@ interface Outputs extends Omit<Inputs, "caKeyPem"> {
 const REPLACE_ON = ["service", "dir", "dnsNames", "ipAddresses", "keyType", "lifetimeDays", "uid", "gid", "caCertPem", "trustBundlePem"] as const;
 
 const provider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Inputs, news: Inputs) {
+    const { KEY_TYPES }: typeof import("@edge-security/clients/pki") = require("@edge-security/clients/pki");
+    const failures = [];
+    if (!KEY_TYPES.includes(news.keyType as never)) failures.push({ property: "keyType", reason: `must be one of ${KEY_TYPES.join(", ")}` });
+    if (!Number.isInteger(news.lifetimeDays) || news.lifetimeDays <= 0) failures.push({ property: "lifetimeDays", reason: "must be a positive whole number of days" });
+    if (typeof news.dir !== "string" || !news.dir.startsWith("/")) failures.push({ property: "dir", reason: "must be an absolute path" });
+    return { inputs: news, failures };
+  },
+
   async create(inputs: Inputs) {
     const pki: typeof import("@edge-security/clients/pki") = require("@edge-security/clients/pki");
     const serviceDir: typeof import("@edge-security/clients/service-dir") = require("@edge-security/clients/service-dir");
