@@ -1,4 +1,6 @@
 // A service's secrets folder on disk: atomic writes, owner and permissions. No Pulumi in here.
+// Providers call these at run time, also from older provider code stored in a stack's state: change
+// signatures only compatibly (new optional arguments).
 import { createHash } from "node:crypto";
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";

@@ -1,4 +1,6 @@
 // A service's certificate files in its own folder: write, inspect, remove. No Pulumi in here.
+// Providers call these at run time by package name, and `refresh`/`destroy` run the provider code stored in a
+// stack's state, which may be older than this file: change signatures only compatibly (new optional arguments).
 import { createPublicKey } from "node:crypto";
 import { dirname, join } from "node:path";
 import { ensureDir, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, SHARED_DIR_MODE, sha256Hex, writeFileAtomically } from "./files";
@@ -67,12 +69,13 @@ export function inspectServiceCertificate(dir: string, expected: { certPem: stri
 /**
  * Removes the readiness file first, then the key, certificate and bundle, then the folder if empty; but only
  * when the folder still holds `certPem` (or no certificate at all): files of a newer issue are left alone.
- * Returns false when it left them.
+ * Returns false when it left them. Without `certPem` (providers stored by versions before the check) it
+ * removes the files unconditionally, as those versions did.
  */
-export function removeServiceCertificate(dir: string, certPem: string): boolean {
+export function removeServiceCertificate(dir: string, certPem?: string): boolean {
   const paths = serviceDirPaths(dir);
   const onDisk = readIfExists(paths.certPath);
-  if (onDisk !== undefined && onDisk !== certPem) return false;
+  if (certPem !== undefined && onDisk !== undefined && onDisk !== certPem) return false;
   removeFile(paths.readyPath);
   removeFile(paths.keyPath);
   removeFile(paths.certPath);

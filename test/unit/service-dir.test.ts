@@ -266,6 +266,13 @@ describe("clients/service-dir", { timeout: 60_000 }, () => {
     expect(readFileSync(join(dir, "cert.pem"), "utf8")).toBe(other.certPem);
   });
 
+  it("removeServiceCertificate called as providers stored by older versions call it (no certPem) removes everything", async () => {
+    await writeServiceCertificate(dir, { trustBundlePem, ...other }, {});
+    writeFileSync(join(dir, "ready"), "r");
+    expect(removeServiceCertificate(dir)).toBe(true);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it("removeServiceCertificate cleans up a folder whose certificate is already gone, and a missing folder", () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "key.pem"), "orphan key");
