@@ -65,55 +65,51 @@ async function openStack(stackName: string, cwd: string): Promise<Stack> {
   );
 }
 
-/** What the CLI's display printed, and the errors printed from engine events: not printed twice. */
+/** What the CLI's display printed, and the engine's error diagnostics: each error is printed once. */
 let streamed = "";
-const printedErrors = new Set<string>();
+const engineErrors = new Set<string>();
+
+async function runCommand(stack: Stack, args: ReturnType<typeof parse>, opts: { onOutput: (s: string) => void; onEvent: (e: EngineEvent) => void; color: "never" }) {
+  switch (args.command) {
+    case "preview":
+      return (await stack.preview({ ...opts, diff: true, replace: args.replace })).changeSummary;
+    case "up":
+      return (await stack.up({ ...opts, diff: true, replace: args.replace })).summary.resourceChanges;
+    case "refresh":
+      return (await stack.refresh(opts)).summary.resourceChanges;
+    case "destroy":
+      return (await stack.destroy(opts)).summary.resourceChanges;
+    case "outputs": {
+      const outputs = await stack.outputs();
+      const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+      process.stdout.write(JSON.stringify(plain, null, 2) + "\n");
+      return undefined;
+    }
+  }
+}
 
 async function run(argv: string[]): Promise<void> {
   const args = parse(argv);
   const stack = await openStack(args.stack, args.cwd);
   const steps: Step[] = [];
-  const errors: string[] = [];
   const onEvent = (event: EngineEvent) => {
     const diag = event.diagnosticEvent;
-    if (diag && diag.severity === "error") errors.push(diag.message.trim());
+    if (diag && diag.severity === "error") engineErrors.add(`error: ${diag.message.trim()}`);
     const meta = event.resourcePreEvent?.metadata;
     if (meta && meta.op !== "same" && meta.type !== "pulumi:pulumi:Stack") {
       steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop()!, diffs: meta.diffs ?? [], keys: meta.keys ?? [] });
     }
   };
-  const common = { onOutput: (s: string) => {
-      streamed += s;
-      process.stdout.write(s);
-    }, onEvent, color: "never" as const };
-    let changeSummary: Record<string, number> | undefined;
+  const onOutput = (s: string) => {
+    streamed += s;
+    process.stdout.write(s);
+  };
+  let changeSummary;
   try {
-  switch (args.command) {
-    case "preview":
-      changeSummary = (await stack.preview({ ...common, diff: true, replace: args.replace })).changeSummary;
-      break;
-    case "up":
-      changeSummary = (await stack.up({ ...common, diff: true, replace: args.replace })).summary.resourceChanges;
-      break;
-    case "refresh":
-      changeSummary = (await stack.refresh(common)).summary.resourceChanges;
-      break;
-    case "destroy":
-      changeSummary = (await stack.destroy(common)).summary.resourceChanges;
-      break;
-    case "outputs": {
-      const outputs = await stack.outputs();
-      const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
-      process.stdout.write(JSON.stringify(plain, null, 2) + "\n");
-      return;
-    }
-  }
+    changeSummary = await runCommand(stack, args, { onOutput, onEvent, color: "never" });
   } finally {
-    // The CLI's display leaves out some errors (a program's own failure); print each once, plainly.
-    for (const e of new Set(errors)) {
-      printedErrors.add(`error: ${e}`);
-      process.stderr.write(`error: ${e}\n`);
-    }
+    // The CLI's display leaves out some errors (a program's own failure): print them plainly.
+    for (const e of engineErrors) process.stderr.write(`${e}\n`);
   }
   const replaced = steps.filter((s) => s.op === "replace");
   if (replaced.length > 0) {
@@ -129,7 +125,7 @@ run(process.argv.slice(2)).catch((err: unknown) => {
   }
   if (err instanceof CommandError) {
     // Print the CLI's error lines that its streamed display did not already show.
-    const cliErrors = String(err.message).split("\n").filter((l) => l.startsWith("error:") && !streamed.includes(l) && !printedErrors.has(l));
+    const cliErrors = String(err.message).split("\n").filter((l) => l.startsWith("error:") && !streamed.includes(l) && !engineErrors.has(l));
     process.stderr.write([...new Set(cliErrors), `edge-node: pulumi ${process.argv[2]} failed`].join("\n") + "\n");
     process.exit(1);
   }
