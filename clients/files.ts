@@ -54,6 +54,14 @@ export function readIfExists(path: string): string | undefined {
   }
 }
 
+export type FilesState = "intact" | "missing" | "changed";
+
+/** Whether the file still holds exactly `expected`. */
+export function fileState(path: string, expected: string): FilesState {
+  const now = readIfExists(path);
+  return now === undefined ? "missing" : now === expected ? "intact" : "changed";
+}
+
 export function sha256Hex(content: string): string {
   return createHash("sha256").update(content).digest("hex");
 }

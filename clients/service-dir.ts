@@ -3,7 +3,7 @@
 // stack's state, which may be older than this file: change signatures only compatibly (new optional arguments).
 import { createPublicKey } from "node:crypto";
 import { dirname, join } from "node:path";
-import { ensureDir, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, SHARED_DIR_MODE, sha256Hex, writeFileAtomically } from "./files";
+import { ensureDir, FilesState, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, SHARED_DIR_MODE, sha256Hex, writeFileAtomically } from "./files";
 
 export interface ServiceDirPaths {
   dir: string;
@@ -49,7 +49,7 @@ export async function writeServiceCertificate(dir: string, files: ServiceCertifi
   return paths;
 }
 
-export type FilesState = "intact" | "missing" | "changed";
+export type { FilesState } from "./files";
 
 /** Whether the folder still holds exactly what was issued: the same certificate, trust bundle and key. */
 export function inspectServiceCertificate(dir: string, expected: { certPem: string; trustBundlePem: string; keyFingerprint: string }): FilesState {

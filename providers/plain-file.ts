@@ -33,14 +33,13 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
   async read(id: string, props: State) {
     const files: typeof import("@edge-security/clients/files") = require("@edge-security/clients/files");
-    const now = files.readIfExists(props.path);
-    return { id, props: { ...props, onDisk: now === undefined ? "missing" : now === props.content ? "intact" : "changed" } };
+    return { id, props: { ...props, onDisk: files.fileState(props.path, props.content) } };
   },
 
   async diff(_id: string, olds: State, news: State) {
     const files: typeof import("@edge-security/clients/files") = require("@edge-security/clients/files");
     const replaces: string[] = (["path", "content", "mode", "dirMode", "uid", "gid"] as const).filter((k) => (olds[k] ?? null) !== (news[k] ?? null));
-    if (files.readIfExists(olds.path) !== olds.content) replaces.push("onDisk");
+    if (files.fileState(olds.path, olds.content) !== "intact") replaces.push("onDisk");
     // Same path: the old file goes first, so a reader never mistakes it for the new one.
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: olds.path === news.path };
   },
