@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { KEY_TYPES } from "../clients/pki";
+import { SecretStoreConfig, secretStoreProblem, secretStoreSchema } from "./secret-store";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -72,6 +73,7 @@ const nodeSchema = z
     secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT),
     pki: pkiSchema,
     services: z.array(serviceSchema).min(1, "must list at least one service"),
+    secretStore: secretStoreSchema.optional(),
   })
   .strict();
 
@@ -88,6 +90,8 @@ export interface NodeConfig {
   secretsRoot: string;
   ca: z.infer<typeof pkiSchema>["ca"];
   services: ServiceConfig[];
+  /** Absent: the stack has no secret store (PKI only). */
+  secretStore?: SecretStoreConfig;
 }
 
 function keyPath(path: (string | number)[]): string {
@@ -106,6 +110,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
   }
   const { secretsRoot, pki, services } = parsed.data;
+  const secretStore = parsed.data.secretStore && { ...parsed.data.secretStore, gatewayService: parsed.data.secretStore.gatewayService ?? (services.some((s) => s.name === "kong") ? "kong" : undefined) };
 
   const seen = new Set<string>();
   services.forEach((s, i) => {
@@ -119,6 +124,8 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
       throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: is required because the name ${JSON.stringify(s.name)} is not a valid DNS name`);
     }
   });
+  const storeProblem = secretStore && secretStoreProblem(secretStore, services.map((s) => s.name));
+  if (storeProblem) throw new ConfigError(`${keyPath(storeProblem[0])}: ${storeProblem[1]}`);
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
 
   return {
@@ -137,5 +144,6 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
         owner: { ...pki.serviceDefaults.owner, ...s.owner },
       };
     }),
+    secretStore,
   };
 }

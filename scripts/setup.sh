@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up: npm packages, Debian tools, the Pulumi CLI built from the Go module proxy, and the
-# dynamic-provider launcher. The first run builds (minutes); later runs reuse tools/ and the Go caches (seconds).
+# Idempotent set-up: npm packages, Debian tools, the Pulumi CLI and OpenBao built from the Go module proxy, and
+# the dynamic-provider launcher. The first run builds (minutes); later runs reuse tools/ and the Go caches (seconds).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$EDGE_ROOT"
@@ -54,6 +54,9 @@ else
   mv "$EDGE_TOOLS/bin/pulumi.tmp" "$EDGE_TOOLS/bin/pulumi"
   step "pulumi $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi") built"
 fi
+
+# The secret store server/CLI (OpenBao), built from the Go module proxy; see scripts/go/openbao/build.sh.
+bash scripts/go/openbao/build.sh "$EDGE_TOOLS/bin" >&2
 
 # The CLI starts dynamic providers through this bundled plugin name and never downloads it: install the
 # launcher that @pulumi/pulumi ships (it starts Node on the SDK's dynamic-provider host) with its run bit.
