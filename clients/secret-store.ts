@@ -314,8 +314,3 @@ export async function kvRead(endpoint: StoreEndpoint, token: string, mount: stri
 export async function kvDestroy(endpoint: StoreEndpoint, token: string, mount: string, path: string): Promise<void> {
   await call(endpoint, "DELETE", kvPath(mount, "metadata", path), { token, accept: [404] });
 }
-
-/** True when the store answers that it is sealed (every authenticated call fails with 503 then). */
-export function isSealedError(err: unknown): boolean {
-  return err instanceof SecretStoreError && /\(503[:)]/.test(err.message) && /sealed/i.test(err.message);
-}

@@ -1,7 +1,8 @@
 // Runs the real node stack (runner -> Automation API -> real Pulumi CLI) in a temp project folder with its
 // own file backend and secrets root, and reads results back with real tools.
-import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -41,10 +42,41 @@ export class TestNode {
     symlinkSync(join(PROJECT_ROOT, "node_modules"), join(this.projectDir, "node_modules"));
   }
 
-  /** Writes the stack config (JSON is valid YAML); keys are given without the namespace. */
-  configure(config: Record<string, unknown>): void {
+  private get stackFile(): string {
+    return join(this.projectDir, "stacks", `Pulumi.${this.stack}.yaml`);
+  }
+
+  private get cliEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home") };
+  }
+
+  /**
+   * Writes the stack config (JSON is valid YAML); keys are given without the namespace. `secrets` are set with
+   * the real CLI (`config set --secret`), encrypted with the stack's passphrase.
+   */
+  configure(config: Record<string, unknown>, secrets: Record<string, string> = {}): void {
     const namespaced = Object.fromEntries(Object.entries({ secretsRoot: this.secretsRoot, ...config }).map(([k, v]) => [`edge-security:${k}`, v]));
-    writeFileSync(join(this.projectDir, "stacks", `Pulumi.${this.stack}.yaml`), JSON.stringify({ config: namespaced }, null, 2));
+    // Keep the stack's encryption salt: without it the stack's secrets could not be read.
+    const salt = existsSync(this.stackFile) ? /^encryptionsalt: (.+)$/m.exec(readFileSync(this.stackFile, "utf8"))?.[1] : undefined;
+    writeFileSync(this.stackFile, JSON.stringify({ config: namespaced, ...(salt ? { encryptionsalt: salt } : {}) }, null, 2));
+    if (Object.keys(secrets).length === 0) return;
+    this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
+    for (const [k, v] of Object.entries(secrets)) this.pulumi("config", "set", "--secret", "--stack", this.stack, `edge-security:${k}`, v);
+  }
+
+  /** The real CLI in this project, with its own backend and passphrase. */
+  pulumi(...args: string[]): string {
+    return execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), [...args, "--cwd", this.projectDir], { encoding: "utf8", env: this.cliEnv, stdio: ["ignore", "pipe", "pipe"] });
+  }
+
+  /** Stack outputs, secrets shown as "[secret]". */
+  outputs(): Record<string, any> {
+    return JSON.parse(this.pulumi("stack", "output", "--json", "--stack", this.stack));
+  }
+
+  /** Starts the runner in its own process group (to be killed as a whole), with extra environment. */
+  spawnRun(command: "up" | "preview", env: Record<string, string>): ChildProcess {
+    return spawn(TSX, [RUNNER, command, "--stack", this.stack, "--cwd", this.projectDir], { env: { ...this.cliEnv, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   }
 
   /** Runs the runner asynchronously: a long synchronous child would block the test worker's event loop. */
@@ -57,7 +89,7 @@ export class TestNode {
         [RUNNER, command, "--stack", this.stack, "--cwd", this.projectDir, "--summary", summaryFile, ...extraArgs],
         {
           encoding: "utf8",
-          env: { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "" },
+          env: this.cliEnv,
           timeout: 600_000,
           maxBuffer: 256 * 1024 * 1024,
         },
@@ -75,15 +107,24 @@ export class TestNode {
 
   /** `pulumi stack export` with the real CLI. */
   exportState(): string {
-    return execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), ["stack", "export", "--stack", this.stack, "--cwd", this.projectDir], {
-      encoding: "utf8",
-      env: { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home") },
-    });
+    return this.pulumi("stack", "export", "--stack", this.stack);
   }
 
   cleanup(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** A loopback TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
 }
 
 export function openssl(...args: string[]): string {

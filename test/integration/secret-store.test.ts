@@ -1,0 +1,290 @@
+// The secret store against a real OpenBao server (started as on a node: it waits for its readiness file),
+// driven by the real CLI through the runner, checked with the real `bao` CLI and plain HTTP.
+import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readCustody } from "../../clients/custody";
+import { generateRootToken, unseal } from "../../clients/secret-store";
+import { changedNames, expectOk, freePort, TestNode } from "./harness";
+import { OpenBaoServer } from "./openbao-server";
+
+const CUSTODY_SECRET = "integration-custody-secret-0123456789-abcdefghij";
+const CLIENTS = ["kong", "svc-a", "svc-b"];
+
+function nodeConfig(node: TestNode, server: OpenBaoServer, overrides: Record<string, unknown> = {}) {
+  return {
+    services: [
+      // The store's certificate names the loopback IP but not "localhost" (for the TLS name test).
+      { name: "secretstore", hostnames: ["secretstore"], includeLocalhost: false, extraSans: ["127.0.0.1"] },
+      ...CLIENTS.map((name) => ({ name })),
+    ],
+    secretStore: { address: server.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120, ...overrides },
+  };
+}
+
+function tokenOf(node: TestNode, service: string): string {
+  return JSON.parse(readFileSync(join(node.secretsRoot, service, "secrets-token.json"), "utf8")).auth.client_token;
+}
+
+function custodyFile(node: TestNode): string {
+  return join(node.root, "custody", `${node.stack}.secret-store.custody`);
+}
+
+/** Every token the store knows, with its policies (read with a root token the test makes from the keys). */
+async function tokenPolicies(server: OpenBaoServer, keys: string[]): Promise<{ accessor: string; policies: string[]; self: boolean }[]> {
+  const endpoint = { address: server.address, caPem: readFileSync(join(server.node.secretsRoot, "ca.pem"), "utf8") };
+  const root = await generateRootToken(endpoint, keys);
+  try {
+    const selfAccessor = JSON.parse(server.bao(["token", "lookup", "-format=json"], root).stdout).data.accessor;
+    const accessors: string[] = JSON.parse(server.bao(["list", "-format=json", "auth/token/accessors"], root).stdout);
+    return accessors.map((accessor) => {
+      const data = JSON.parse(server.bao(["token", "lookup", "-format=json", "-accessor", accessor], root).stdout).data;
+      return { accessor, policies: data.policies, self: accessor === selfAccessor };
+    });
+  } finally {
+    server.bao(["token", "revoke", "-self"], root);
+  }
+}
+
+describe("secret store on a real OpenBao", () => {
+  const node = new TestNode("store");
+  let server: OpenBaoServer;
+  let firstUp: Awaited<ReturnType<TestNode["run"]>>;
+  let keys: string[];
+
+  beforeAll(async () => {
+    server = await OpenBaoServer.create(node);
+    node.configure(nodeConfig(node, server), { secretStoreCustodySecret: CUSTODY_SECRET });
+    // As on a node: the server is started first and waits for its folder's readiness file.
+    server.start();
+    firstUp = expectOk(await node.run("up"));
+    keys = readCustody(custodyFile(node), CUSTODY_SECRET)!.keys;
+  }, 600_000);
+
+  afterAll(() => {
+    server?.stop();
+    node.cleanup();
+  });
+
+  it("initializes and unseals the store; keys in encrypted custody (0600), initial root token gone from it", () => {
+    expect(server.status()).toMatchObject({ initialized: true, sealed: false });
+    const file = custodyFile(node);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const record = readCustody(file, CUSTODY_SECRET)!;
+    expect(record.keys).toHaveLength(5);
+    expect(record.threshold).toBe(3);
+    expect(record.rootToken).toBeUndefined();
+    const raw = readFileSync(file, "utf8");
+    for (const key of record.keys) expect(raw).not.toContain(key);
+    expect(() => readCustody(file, "a-wrong-secret-a-wrong-secret-a-wrong-secret")).toThrow(/cannot be decrypted with this stack's custody secret/);
+  });
+
+  it("leaves no root token behind: every token the store knows is a service token (besides the test's own)", async () => {
+    const tokens = await tokenPolicies(server, keys);
+    const others = tokens.filter((t) => !t.self);
+    expect(others.map((t) => t.policies.includes("root"))).toEqual(others.map(() => false));
+    expect(others.map((t) => t.policies.find((p) => p.startsWith("edge-"))).sort()).toEqual(CLIENTS.map((s) => `edge-${s}`).sort());
+  });
+
+  it("writes each service's token file (0600, the store's own response) and none for the store's service", () => {
+    for (const service of CLIENTS) {
+      const file = join(node.secretsRoot, service, "secrets-token.json");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const response = JSON.parse(readFileSync(file, "utf8"));
+      expect(response.auth.policies).toContain(`edge-${service}`);
+      expect(response.auth.renewable).toBe(true);
+    }
+    expect(existsSync(join(node.secretsRoot, "secretstore", "secrets-token.json"))).toBe(false);
+  });
+
+  it("lets each service token read and write its own path and denies every other service's (all N×N pairs)", () => {
+    for (const reader of CLIENTS) {
+      const token = tokenOf(node, reader);
+      for (const owner of CLIENTS) {
+        const read = server.bao(["kv", "get", "-mount=secret", "-format=json", `edgex/${owner}/db`], token);
+        const write = server.bao(["kv", "put", "-mount=secret", `edgex/${owner}/probe`, `from=${reader}`], token);
+        if (reader === owner) {
+          expect(read.status, read.stderr).toBe(0);
+          expect(JSON.parse(read.stdout).data.data.username).toBe(owner.replace(/-/g, "_"));
+          expect(write.status, write.stderr).toBe(0);
+        } else {
+          expect(read.status).toBe(2);
+          expect(read.stderr).toMatch(/permission denied/);
+          expect(write.status).toBe(2);
+          expect(write.stderr).toMatch(/permission denied/);
+        }
+      }
+      // Nor anything outside the service paths.
+      expect(server.bao(["secrets", "list"], token).status).toBe(2);
+    }
+  });
+
+  it("generates distinct passwords of 32 random bytes, readable at the documented path", () => {
+    const passwords = CLIENTS.map((service) => JSON.parse(server.bao(["kv", "get", "-mount=secret", "-format=json", `edgex/${service}/db`], tokenOf(node, service)).stdout).data.data.password);
+    expect(new Set(passwords).size).toBe(CLIENTS.length);
+    for (const p of passwords) expect(Buffer.from(p, "base64url")).toHaveLength(32);
+  });
+
+  it("stores the gateway's certificate and key under the gateway's path", () => {
+    const entry = JSON.parse(server.bao(["kv", "get", "-mount=secret", "-format=json", "edgex/kong/tls"], tokenOf(node, "kong")).stdout).data.data;
+    expect(entry.cert).toBe(readFileSync(join(node.secretsRoot, "kong", "cert.pem"), "utf8"));
+    expect(entry.key).toBe(readFileSync(join(node.secretsRoot, "kong", "key.pem"), "utf8"));
+  });
+
+  it("extends the stack outputs: secretStore and per-service tokenPath/secretPath", () => {
+    const outputs = node.outputs();
+    expect(outputs.secretStore).toEqual({ address: server.address, caCertPath: join(node.secretsRoot, "ca.pem") });
+    expect(outputs.services["svc-a"]).toMatchObject({
+      tokenPath: join(node.secretsRoot, "svc-a", "secrets-token.json"),
+      secretPath: "secret/edgex/svc-a",
+      dbCredentials: { entry: "db", usernameKey: "username", passwordKey: "password" },
+    });
+    expect(outputs.services.secretstore.tokenPath).toBeUndefined();
+  });
+
+  it("keeps unseal keys, tokens and passwords out of the state's plaintext and out of the run's output", () => {
+    const state = node.exportState();
+    const secrets = [...keys, ...CLIENTS.map((s) => tokenOf(node, s))];
+    for (const service of CLIENTS) secrets.push(JSON.parse(server.bao(["kv", "get", "-mount=secret", "-format=json", `edgex/${service}/db`], tokenOf(node, service)).stdout).data.data.password);
+    secrets.push(CUSTODY_SECRET);
+    for (const secret of secrets) {
+      expect(state).not.toContain(secret);
+      expect(firstUp.stdout + firstUp.stderr).not.toContain(secret);
+    }
+  });
+
+  it("changes nothing on a second up: same tokens, same passwords", async () => {
+    const before = CLIENTS.map((s) => readFileSync(join(node.secretsRoot, s, "secrets-token.json"), "utf8"));
+    const result = expectOk(await node.run("up"));
+    expect(changedNames(result)).toEqual([]);
+    expect(CLIENTS.map((s) => readFileSync(join(node.secretsRoot, s, "secrets-token.json"), "utf8"))).toEqual(before);
+  });
+
+  it("after a restart the store is sealed: preview and refresh show the unseal, up unseals and changes nothing else", async () => {
+    server.stop();
+    server.start();
+    await expect.poll(() => server.bao(["status"]).status, { timeout: 30_000 }).toBe(2);
+    expect(server.status()).toMatchObject({ initialized: true, sealed: true });
+
+    // Wrong and corrupt keys against the real sealed server: one clear error each, the store stays sealed.
+    const endpoint = { address: server.address, caPem: readFileSync(join(node.secretsRoot, "ca.pem"), "utf8") };
+    const wrong = keys.map((k) => k.replace(/^./, (c) => (c === "0" ? "1" : "0")));
+    await expect(unseal(endpoint, wrong)).rejects.toThrow(/unseal keys this stack holds do not open the secret store at https:\/\/127\.0\.0\.1:\d+/);
+    await expect(unseal(endpoint, ["not-a-key", ...keys])).rejects.toThrow(/do not open the secret store/);
+    expect(server.status().sealed).toBe(true);
+
+    const preview = expectOk(await node.run("preview"));
+    expect(changedNames(preview)).toEqual(["secret-store-unseal"]);
+    expect(server.status().sealed).toBe(true);
+
+    const refresh = expectOk(await node.run("refresh"));
+    expect(changedNames(refresh)).toEqual(["secret-store-unseal"]);
+
+    const up = expectOk(await node.run("up"));
+    expect(changedNames(up)).toEqual(["secret-store-unseal"]);
+    expect(up.steps.map((s) => s.op)).toEqual(["update"]);
+    expect(server.status().sealed).toBe(false);
+    expect(server.bao(["kv", "get", "-mount=secret", "edgex/svc-a/db"], tokenOf(node, "svc-a")).status).toBe(0);
+  });
+
+  it("sees a revoked token on refresh and issues a new one on up; the old one stays dead", async () => {
+    const old = tokenOf(node, "svc-b");
+    expect(server.bao(["token", "revoke", "-self"], old).status).toBe(0);
+    expectOk(await node.run("refresh"));
+    const preview = expectOk(await node.run("preview"));
+    expect(changedNames(preview)).toEqual(["svc-b-secret-token"]);
+    const up = expectOk(await node.run("up"));
+    expect(changedNames(up)).toEqual(["svc-b-secret-token"]);
+    const renewed = tokenOf(node, "svc-b");
+    expect(renewed).not.toBe(old);
+    expect(server.bao(["kv", "get", "-mount=secret", "edgex/svc-b/db"], renewed).status).toBe(0);
+    expect(server.bao(["token", "lookup"], old).status).toBe(2);
+  });
+
+  it("rejects bad input with one clear line and changes nothing", async () => {
+    const stateBefore = node.exportState();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ threshold: 6 }, /^edge-security:secretStore\.threshold: must not exceed secretStore\.shares \(5\)$/m],
+      [{ address: `https://127.0.0.1:${await freePort()}`, connectTimeoutSeconds: 2 }, /the secret store at https:\/\/127\.0\.0\.1:\d+ is not reachable \(ECONNREFUSED\) after waiting 2 s/],
+      [{ address: `https://localhost:${server.port}` }, /presents a TLS certificate that is not valid for that address \(ERR_TLS_CERT_ALTNAME_INVALID\)/],
+      [{ address: "http://127.0.0.1:8200" }, /^edge-security:secretStore\.address: "http:\/\/127\.0\.0\.1:8200" must be an https:\/\/ address/m],
+    ];
+    for (const [overrides, message] of cases) {
+      node.configure(nodeConfig(node, server, overrides), { secretStoreCustodySecret: CUSTODY_SECRET });
+      const result = await node.run("up");
+      expect(result.status, result.stdout).not.toBe(0);
+      expect(result.stdout + result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+    node.configure(nodeConfig(node, server), { secretStoreCustodySecret: "too-short" });
+    const short = await node.run("preview");
+    expect(short.stderr).toMatch(/^error: edge-security:secretStoreCustodySecret: must be at least 32 characters/m);
+    node.configure(nodeConfig(node, server), { secretStoreCustodySecret: CUSTODY_SECRET });
+    expect(node.exportState()).toBe(stateBefore);
+  });
+
+  it("destroy revokes the tokens, removes the token files and the secrets, and keeps the custody file", async () => {
+    const tokens = CLIENTS.map((s) => tokenOf(node, s));
+    expectOk(await node.run("destroy"));
+    for (const token of tokens) expect(server.bao(["token", "lookup"], token).status).toBe(2);
+    for (const s of CLIENTS) expect(existsSync(join(node.secretsRoot, s, "secrets-token.json"))).toBe(false);
+    expect(existsSync(custodyFile(node))).toBe(true);
+    const remaining = await tokenPolicies(server, keys);
+    expect(remaining.filter((t) => !t.self)).toEqual([]);
+  });
+});
+
+describe("secret store init interrupted by kill -9", () => {
+  const node = new TestNode("crash");
+  let server: OpenBaoServer;
+
+  beforeAll(async () => {
+    server = await OpenBaoServer.create(node);
+    node.configure(nodeConfig(node, server), { secretStoreCustodySecret: CUSTODY_SECRET });
+    server.start();
+  }, 600_000);
+
+  afterAll(() => {
+    server?.stop();
+    node.cleanup();
+  });
+
+  it("converges on the next up with the same store and the same keys; refuses to adopt without custody", async () => {
+    const marker = join(node.root, "paused-after-init");
+    const run = node.spawnRun("up", { EDGE_TEST_PAUSE_AFTER_INIT: marker });
+    let output = "";
+    run.stdout!.on("data", (d) => (output += d));
+    run.stderr!.on("data", (d) => (output += d));
+    await expect.poll(() => existsSync(marker), { timeout: 300_000, interval: 500 }).toBe(true);
+    // The whole run (runner, CLI, provider host) dies at once, right after the init response was persisted.
+    process.kill(-run.pid!, "SIGKILL");
+    await new Promise((r) => run.once("exit", r));
+    // The provider host was started by the CLI in the same process group: make sure nothing is left.
+    expect(output).not.toMatch(/secret-store-init.*created/);
+
+    expect(server.status()).toMatchObject({ initialized: true, sealed: true });
+    const record = readCustody(custodyFile(node), CUSTODY_SECRET)!;
+    expect(record.keys).toHaveLength(5);
+    expect(record.rootToken).toBeTruthy();
+
+    // Without the custody file the stack holds no keys for this store: it refuses, and the store is untouched.
+    const aside = `${custodyFile(node)}.aside`;
+    renameSync(custodyFile(node), aside);
+    const refused = await node.run("up");
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/is already initialized and this stack holds no keys for it \(no custody file at .*\); it is not re-initialized and not adopted/);
+    expect(server.status()).toMatchObject({ initialized: true, sealed: true });
+    renameSync(aside, custodyFile(node));
+
+    expectOk(await node.run("up"));
+    expect(server.status()).toMatchObject({ initialized: true, sealed: false });
+    const after = readCustody(custodyFile(node), CUSTODY_SECRET)!;
+    expect(after.keys).toEqual(record.keys);
+    expect(after.rootToken).toBeUndefined();
+    // The initial root token from the interrupted run was revoked by the converging run.
+    expect(server.bao(["token", "lookup"], record.rootToken!).status).toBe(2);
+    const tokens = await tokenPolicies(server, record.keys);
+    expect(tokens.filter((t) => !t.self && t.policies.includes("root"))).toEqual([]);
+    expect(changedNames(expectOk(await node.run("preview")))).toEqual([]);
+  });
+});
