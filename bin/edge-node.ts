@@ -115,6 +115,10 @@ async function run(argv: string[]): Promise<void> {
   if (replaced.length > 0) {
     process.stdout.write(`Replacements: ${replaced.map((s) => `${s.name} (${s.keys.join(", ") || "inputs changed"})`).join(", ")}\n`);
   }
+  const updated = steps.filter((s) => s.op === "update");
+  if (updated.length > 0) {
+    process.stdout.write(`Updates: ${updated.map((s) => (s.diffs.length > 0 ? `${s.name} (${s.diffs.join(", ")})` : s.name)).join(", ")}\n`);
+  }
   if (args.summary) writeFileSync(args.summary, JSON.stringify({ command: args.command, changeSummary, steps }, null, 2));
 }
 
