@@ -70,9 +70,10 @@ export class EdgeNode extends pulumi.ComponentResource {
           caPem: this.pki.ca.trustBundlePem,
           caCertPath: this.pki.caCertPath,
           custodySecret: args.custodySecret,
+          serverReady,
           gatewayCertificate: storeConfig.gatewayService ? this.pki.certificates[storeConfig.gatewayService] : undefined,
         },
-        { parent: this, dependsOn: [this.pki, ...serverReady] },
+        { parent: this },
       );
     }
 

@@ -30,6 +30,8 @@ export interface SecretStoreArgs {
   readonly caPem: pulumi.Input<string>;
   readonly caCertPath: pulumi.Input<string>;
   readonly custodySecret: pulumi.Input<string>;
+  /** What the store's server waits for before it starts (its service's readiness file): init comes after. */
+  readonly serverReady: pulumi.Resource[];
   /** The gateway service's certificate, stored under the gateway's path. */
   readonly gatewayCertificate?: ServiceCertificate;
 }
@@ -65,7 +67,7 @@ export class SecretStore extends pulumi.ComponentResource {
         custodyFile: join(config.custodyDir, `${pulumi.getStack()}.secret-store.custody`),
         custodySecret: args.custodySecret,
       },
-      { parent: this },
+      { parent: this, dependsOn: args.serverReady },
     );
     const unseal = new SecretStoreUnseal(`${name}-unseal`, { ...endpoint, unsealKeys: init.unsealKeys }, { parent: this });
     // Every admin step waits for the unseal (dependsOn: its registration waits for the unseal to finish).

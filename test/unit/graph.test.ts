@@ -12,6 +12,15 @@ const T = {
   file: "pulumi-nodejs:dynamic/edge-security:PlainFile",
   cert: "pulumi-nodejs:dynamic/edge-security:ServiceCertificate",
 };
+const STORE = {
+  component: "edge-security:secretstore:SecretStore",
+  init: "pulumi-nodejs:dynamic/edge-security:SecretStoreInit",
+  unseal: "pulumi-nodejs:dynamic/edge-security:SecretStoreUnseal",
+  kv: "pulumi-nodejs:dynamic/edge-security:SecretStoreKvMount",
+  token: "pulumi-nodejs:dynamic/edge-security:ServiceSecretToken",
+  credentials: "pulumi-nodejs:dynamic/edge-security:ServiceDbCredentials",
+  tls: "pulumi-nodejs:dynamic/edge-security:SecretStoreCertificate",
+};
 // How the Node SDK marks a secret value on the wire.
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -29,6 +38,7 @@ interface Registration {
   additionalSecretOutputs: string[];
   deleteBeforeReplace: boolean;
   propertyDependencies: Record<string, string[]>;
+  dependencies: string[];
 }
 
 /**
@@ -78,6 +88,7 @@ async function recordingMocks(): Promise<Registration[]> {
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       deleteBeforeReplace: req.getDeletebeforereplace(),
       propertyDependencies: deps,
+      dependencies: req.getDependenciesList(),
     };
     registrations.push(reg);
     pending.set(`${reg.type}::${reg.name}`, reg);
@@ -92,11 +103,11 @@ async function recordingMocks(): Promise<Registration[]> {
 const waitForRegistrations = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 const valueOf = <V>(output: pulumi.Output<V>) => new Promise<V>((resolve) => output.apply(resolve));
 
-async function buildNode(config: NodeConfig, importedCa?: ImportedCa) {
+async function buildNode(config: NodeConfig, importedCa?: ImportedCa, custodySecret?: pulumi.Input<string>) {
   const registrations = await recordingMocks();
   // The modules that create resources are loaded after the mocks are in place.
   const { EdgeNode } = await import("../../components/edge-node");
-  const node = new EdgeNode("node", { config, importedCa });
+  const node = new EdgeNode("node", { config, importedCa, custodySecret });
   const services = await valueOf(node.outputs.services);
   const caCertPath = await valueOf(node.outputs.caCertPath);
   await waitForRegistrations();
@@ -234,5 +245,42 @@ describe("EdgeNode resource graph (Pulumi mocks)", { timeout: 120_000 }, () => {
     expect(Object.keys(outputs)).toHaveLength(200);
     expect(new Set(registrations.filter((r) => r.type === T.file).map((r) => r.inputs.path)).size).toBe(201);
     expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it("adds the secret store: init, unseal, KV mount; a token and credentials per client service; the gateway's certificate", async () => {
+    const raw = { secretsRoot: "/run/u", services: [{ name: "secretstore" }, { name: "kong" }, ...SERVICES], secretStore: { custodyDir: "/var/lib/u" } };
+    const { registrations, services, count, find } = await buildNode(await config(raw), undefined, pulumi.secret("custody-secret-custody-secret-custody"));
+    expect(count(STORE.component)).toBe(1);
+    expect(count(STORE.token)).toBe(4);
+    expect(count(STORE.credentials)).toBe(4);
+    expect(count(STORE.tls)).toBe(1);
+    expect(find(STORE.init, "secret-store-init").inputs).toMatchObject({ address: "https://127.0.0.1:8200", shares: 5, threshold: 3, custodyFile: "/var/lib/u/unit.secret-store.custody" });
+    expect(isSecretOnWire(find(STORE.init, "secret-store-init").wire.custodySecret)).toBe(true);
+    expect(find(STORE.init, "secret-store-init").additionalSecretOutputs).toEqual(expect.arrayContaining(["unsealKeys", "custodySecret"]));
+    for (const type of [STORE.unseal, STORE.kv, STORE.token, STORE.credentials, STORE.tls]) {
+      for (const r of registrations.filter((r) => r.type === type)) expect(r.additionalSecretOutputs, r.name).toContain("unsealKeys");
+    }
+    expect(find(STORE.credentials, "svc-a-db-credentials").additionalSecretOutputs).toContain("password");
+    expect(find(STORE.credentials, "svc-a-db-credentials").deleteBeforeReplace).toBe(true);
+    expect(find(STORE.token, "svc-a-secret-token").additionalSecretOutputs).toEqual(expect.arrayContaining(["token", "tokenFileContent"]));
+
+    // The store's own service gets no token (its ready file cannot wait for the store it starts).
+    expect(registrations.some((r) => r.name === "secretstore-secret-token")).toBe(false);
+    const unsealUrn = find(STORE.unseal, "secret-store-unseal").urn!;
+    expect(find(STORE.kv, "secret-store-kv").dependencies).toContain(unsealUrn);
+    const storeReady = find(T.file, "secretstore-ready");
+    expect(storeReady.dependencies).toEqual([find(T.cert, "secretstore-cert").urn]);
+    expect(find(STORE.init, "secret-store-init").dependencies).toContain(storeReady.urn);
+    for (const s of ["kong", "svc-a"]) {
+      const token = find(STORE.token, `${s}-secret-token`);
+      expect(token.inputs).toMatchObject({ service: s, policyName: `edge-${s}`, tokenFile: `/run/u/${s}/secrets-token.json`, period: "24h", checkPath: `secret/data/edgex/${s}/db` });
+      expect(token.inputs.policy).toContain(`path "secret/data/edgex/${s}/*"`);
+      expect(token.inputs.policy).not.toMatch(/path "secret\/data\/edgex\/\*"/);
+      expect(find(T.file, `${s}-ready`).dependencies).toEqual(expect.arrayContaining([token.urn, find(STORE.credentials, `${s}-db-credentials`).urn]));
+      expect(services[s]).toMatchObject({ tokenPath: `/run/u/${s}/secrets-token.json`, secretPath: `secret/edgex/${s}` });
+    }
+    expect(find(STORE.credentials, "svc-a-db-credentials").inputs).toMatchObject({ path: "edgex/svc-a/db", username: "svc_a" });
+    expect(find(T.file, "kong-ready").dependencies).toContain(find(STORE.tls, "kong-tls-secret").urn);
+    expect(find(STORE.tls, "kong-tls-secret").inputs).toMatchObject({ path: "edgex/kong/tls", keyPath: "/run/u/kong/key.pem" });
   });
 });
