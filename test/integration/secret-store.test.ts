@@ -1,11 +1,12 @@
 // The secret store against a real OpenBao server (started as on a node: it waits for its readiness file),
 // driven by the real CLI through the runner, checked with the real `bao` CLI and plain HTTP.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCustody } from "../../clients/custody";
 import { generateRootToken, unseal } from "../../clients/secret-store";
-import { changedNames, expectOk, freePort, TestNode } from "./harness";
+import { changedNames, expectOk, freePort, PROJECT_ROOT, TestNode } from "./harness";
 import { OpenBaoServer } from "./openbao-server";
 
 const CUSTODY_SECRET = "integration-custody-secret-0123456789-abcdefghij";
@@ -77,6 +78,14 @@ describe("secret store on a real OpenBao", () => {
     const raw = readFileSync(file, "utf8");
     for (const key of record.keys) expect(raw).not.toContain(key);
     expect(() => readCustody(file, "a-wrong-secret-a-wrong-secret-a-wrong-secret")).toThrow(/cannot be decrypted with this stack's custody secret/);
+    // The operator's emergency tool reads the same keys, given the stack's custody secret.
+    const tool = spawnSync(join(PROJECT_ROOT, "node_modules/.bin/tsx"), [join(PROJECT_ROOT, "bin/custody.ts"), file], { encoding: "utf8", env: { ...process.env, EDGE_CUSTODY_SECRET: CUSTODY_SECRET } });
+    expect(tool.status, tool.stderr).toBe(0);
+    expect(JSON.parse(tool.stdout)).toEqual({ threshold: 3, keys: record.keys });
+    const wrong = spawnSync(join(PROJECT_ROOT, "node_modules/.bin/tsx"), [join(PROJECT_ROOT, "bin/custody.ts"), file], { encoding: "utf8", env: { ...process.env, EDGE_CUSTODY_SECRET: "wrong" } });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/^custody: .* cannot be decrypted with this stack's custody secret/);
+    expect(wrong.stdout).toBe("");
   });
 
   it("leaves no root token behind: every token the store knows is a service token (besides the test's own)", async () => {
