@@ -130,7 +130,10 @@ run(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof CommandError) {
     // Print the CLI's error lines that its streamed display did not already show.
     const cliErrors = String(err.message).split("\n").filter((l) => l.startsWith("error:") && !streamed.includes(l) && !engineErrors.has(l));
-    process.stderr.write([...new Set(cliErrors), `edge-node: pulumi ${process.argv[2]} failed`].join("\n") + "\n");
+    const hints = /the stack is currently locked/.test(String(err.message))
+      ? [`edge-node: if no other run of this stack is going on (an earlier run was killed), release the lock with: npm run pulumi -- cancel --stack ${parse(process.argv.slice(2)).stack} --yes`]
+      : [];
+    process.stderr.write([...new Set(cliErrors), ...hints, `edge-node: pulumi ${process.argv[2]} failed`].join("\n") + "\n");
     process.exit(1);
   }
   process.stderr.write(`edge-node: ${err instanceof Error ? err.message : String(err)}\n`);

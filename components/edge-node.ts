@@ -25,7 +25,7 @@ export interface EdgeNodeOutputs {
   secretsRoot: string;
   caCertPath: pulumi.Output<string>;
   services: pulumi.Output<Record<string, ServiceOutputs>>;
-  secretStore?: { address: string; caCertPath: pulumi.Output<string> };
+  secretStore?: { address: pulumi.Output<string>; caCertPath: pulumi.Output<string> };
 }
 
 export class EdgeNode extends pulumi.ComponentResource {

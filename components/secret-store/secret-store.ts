@@ -45,7 +45,8 @@ export interface SecretStoreServiceOutputs {
 }
 
 export class SecretStore extends pulumi.ComponentResource {
-  readonly address: string;
+  /** The store's address, once it is unsealed (so a failed run leaves the previous output in place). */
+  readonly address: pulumi.Output<string>;
   readonly caCertPath: pulumi.Output<string>;
   readonly services: Record<string, SecretStoreServiceOutputs> = {};
   readonly credentials: Record<string, { username: pulumi.Output<string>; password: pulumi.Output<string> }> = {};
@@ -116,7 +117,7 @@ export class SecretStore extends pulumi.ComponentResource {
       (this.serviceResources[config.gatewayService] ??= []).push(tls);
     }
 
-    this.address = config.address;
+    this.address = unseal.address;
     this.caCertPath = pulumi.output(args.caCertPath);
     this.registerOutputs({ address: this.address, caCertPath: this.caCertPath, services: this.services });
   }

@@ -57,7 +57,7 @@ export class TestNode {
   configure(config: Record<string, unknown>, secrets: Record<string, string> = {}): void {
     const namespaced = Object.fromEntries(Object.entries({ secretsRoot: this.secretsRoot, ...config }).map(([k, v]) => [`edge-security:${k}`, v]));
     // Keep the stack's encryption salt: without it the stack's secrets could not be read.
-    const salt = existsSync(this.stackFile) ? /^encryptionsalt: (.+)$/m.exec(readFileSync(this.stackFile, "utf8"))?.[1] : undefined;
+    const salt = existsSync(this.stackFile) ? /^\s*"?encryptionsalt"?: "?([^"\s]+)"?,?$/m.exec(readFileSync(this.stackFile, "utf8"))?.[1] : undefined;
     writeFileSync(this.stackFile, JSON.stringify({ config: namespaced, ...(salt ? { encryptionsalt: salt } : {}) }, null, 2));
     if (Object.keys(secrets).length === 0) return;
     this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
@@ -108,6 +108,13 @@ export class TestNode {
   /** `pulumi stack export` with the real CLI. */
   exportState(): string {
     return this.pulumi("stack", "export", "--stack", this.stack);
+  }
+
+  /** A resource's outputs as the state holds them (secrets stay ciphertext). */
+  stateOutputs(name: string): Record<string, any> {
+    const found = JSON.parse(this.exportState()).deployment.resources.filter((r: { urn: string }) => r.urn.endsWith(`::${name}`));
+    if (found.length !== 1) throw new Error(`${found.length} resources named ${name} in the state`);
+    return found[0].outputs;
   }
 
   cleanup(): void {

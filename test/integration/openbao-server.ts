@@ -1,6 +1,7 @@
 // The real OpenBao server for integration tests, started and stopped through scripts/servers/openbao.sh (as
 // the demo does), on a free loopback port, and the real `bao` CLI to check what the stack did.
 import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT, TestNode, freePort } from "./harness";
 
@@ -44,9 +45,12 @@ export class OpenBaoServer {
 
   /** The real CLI against this server, trusting the node's CA; never throws: returns status and output. */
   bao(args: string[], token?: string): { status: number; stdout: string; stderr: string } {
+    // A copy of the node CA, so the CLI still trusts the server after `destroy` removed the secrets root.
+    const caCopy = join(this.node.root, "bao-ca.pem");
+    if (existsSync(join(this.node.secretsRoot, "ca.pem"))) copyFileSync(join(this.node.secretsRoot, "ca.pem"), caCopy);
     const res = spawnSync(BAO, args, {
       encoding: "utf8",
-      env: { PATH: process.env.PATH, HOME: this.node.root, BAO_ADDR: this.address, BAO_CACERT: join(this.node.secretsRoot, "ca.pem"), ...(token ? { BAO_TOKEN: token } : {}) },
+      env: { PATH: process.env.PATH, HOME: this.node.root, BAO_ADDR: this.address, BAO_CACERT: caCopy, ...(token ? { BAO_TOKEN: token } : {}) },
     });
     return { status: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
   }
