@@ -59,8 +59,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(_id: string, olds: Outputs, news: Inputs) {
-    const adopted = olds.live === "missing" ? await ensureMount(news) : olds.adopted;
-    return { outs: { ...news, adopted, live: "present" } };
+    // Idempotent: after a mount was removed, or the store re-initialized (new keys), the mount is made again.
+    await ensureMount(news);
+    return { outs: { ...news, adopted: olds.adopted, live: "present" } };
   },
 
   async delete(_id: string, props: Outputs) {
