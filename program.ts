@@ -11,6 +11,7 @@ export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_
     secretsRoot: config.get("secretsRoot"),
     pki: config.getObject("pki"),
     services: config.getObject("services"),
+    configStore: config.getObject("configStore"),
   });
   if (nodeConfig.ca.source !== "import") return { nodeConfig };
   try {

@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { KEY_TYPES } from "../clients/pki";
+import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./config-store";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -72,6 +73,7 @@ const nodeSchema = z
     secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT),
     pki: pkiSchema,
     services: z.array(serviceSchema).min(1, "must list at least one service"),
+    configStore: configStoreSchema.optional(),
   })
   .strict();
 
@@ -88,6 +90,8 @@ export interface NodeConfig {
   secretsRoot: string;
   ca: z.infer<typeof pkiSchema>["ca"];
   services: ServiceConfig[];
+  /** Set when the stack has an enabled `configStore` section. */
+  configStore?: ConfigStoreConfig;
 }
 
 function keyPath(path: (string | number)[]): string {
@@ -105,7 +109,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     const message = issue.code === "invalid_type" && issue.received === "undefined" ? "is required" : issue.message;
     throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
   }
-  const { secretsRoot, pki, services } = parsed.data;
+  const { secretsRoot, pki, services, configStore } = parsed.data;
 
   const seen = new Set<string>();
   services.forEach((s, i) => {
@@ -121,7 +125,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   });
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
 
-  return {
+  const node: NodeConfig = {
     secretsRoot,
     ca: pki.ca,
     services: services.map((s) => {
@@ -138,4 +142,8 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
       };
     }),
   };
+  const fail = (path: (string | number)[], message: string): never => {
+    throw new ConfigError(`${keyPath(path)}: ${message}`);
+  };
+  return configStore ? { ...node, configStore: resolveConfigStore(configStore, node.services, fail) } : node;
 }
