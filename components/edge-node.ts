@@ -5,6 +5,7 @@ import type { ImportedCa } from "../clients/ca-import";
 import { SECRET_FILE_MODE, SERVICE_FILES } from "../clients/files";
 import type { NodeConfig } from "../config/node-config";
 import { PlainFile } from "../providers/plain-file";
+import { ConfigStore, ConfigStoreServiceOutputs } from "./configstore";
 import { Pki } from "./pki";
 
 export interface EdgeNodeArgs {
@@ -12,7 +13,7 @@ export interface EdgeNodeArgs {
   readonly importedCa?: ImportedCa;
 }
 
-export interface ServiceOutputs {
+export interface ServiceOutputs extends Partial<ConfigStoreServiceOutputs> {
   dir: string;
   certPath: string;
   keyPath: string;
@@ -22,10 +23,12 @@ export interface EdgeNodeOutputs {
   secretsRoot: string;
   caCertPath: pulumi.Output<string>;
   services: pulumi.Output<Record<string, ServiceOutputs>>;
+  configStore?: { endpoint: string; prefix: string; caCertPath: pulumi.Output<string | undefined> };
 }
 
 export class EdgeNode extends pulumi.ComponentResource {
   readonly pki: Pki;
+  readonly configStore?: ConfigStore;
   readonly outputs: EdgeNodeOutputs;
 
   constructor(name: string, args: EdgeNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -34,11 +37,13 @@ export class EdgeNode extends pulumi.ComponentResource {
     this.pki = new Pki("pki", { secretsRoot: config.secretsRoot, ca: config.ca, importedCa: args.importedCa, services: config.services }, { parent: this });
 
     const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
-    for (const service of config.services) {
+    const readyFiles: Record<string, PlainFile> = {};
+    const readyFile = (service: NodeConfig["services"][number]): PlainFile => {
+      if (readyFiles[service.name]) return readyFiles[service.name];
       const cert = this.pki.certificates[service.name];
       // The readiness file is the contract with processes outside the graph: written last, after every
       // file of the service's folder; its content names what it vouches for.
-      new PlainFile(
+      return (readyFiles[service.name] = new PlainFile(
         `${service.name}-ready`,
         {
           path: join(config.secretsRoot, service.name, SERVICE_FILES.ready),
@@ -47,15 +52,32 @@ export class EdgeNode extends pulumi.ComponentResource {
           uid: service.owner.uid,
           gid: service.owner.gid,
         },
+        { parent: this, dependsOn: [...(this.configStore?.serviceResources[service.name] ?? [])] },
+      ));
+    };
+
+    if (config.configStore) {
+      // The etcd server's own folder is ready before the store is configured (it is no client of the store).
+      const server = config.services.find((s) => s.name === config.configStore!.service);
+      this.configStore = new ConfigStore(
+        "config-store",
+        { config: config.configStore, secretsRoot: config.secretsRoot, services: config.services, caCertPem: this.pki.ca.certPem, caKeyPem: this.pki.ca.keyPem, caCertPath: this.pki.caCertPath, serverReady: server && [readyFile(server)] },
         { parent: this },
       );
-      services[service.name] = pulumi.all([cert.dir, cert.certPath, cert.keyPath]).apply(([dir, certPath, keyPath]) => ({ dir, certPath, keyPath }));
+    }
+
+    for (const service of config.services) {
+      const cert = this.pki.certificates[service.name];
+      readyFile(service);
+      const store = this.configStore?.services[service.name] ?? {};
+      services[service.name] = pulumi.all([cert.dir, cert.certPath, cert.keyPath, store]).apply(([dir, certPath, keyPath, etcd]) => ({ dir, certPath, keyPath, ...etcd }));
     }
 
     this.outputs = {
       secretsRoot: config.secretsRoot,
       caCertPath: this.pki.caCertPath,
       services: pulumi.all(services),
+      ...(this.configStore && { configStore: { endpoint: this.configStore.endpoint, prefix: this.configStore.prefix, caCertPath: this.configStore.caCertPath } }),
     };
     this.registerOutputs(this.outputs);
   }
