@@ -128,7 +128,8 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const failures = [];
     if (typeof news.dir !== "string" || !news.dir.startsWith("/")) failures.push({ property: "dir", reason: "must be an absolute path" });
     if (typeof news.prefix !== "string" || (news.prefix !== "" && (!news.prefix.startsWith("/") || news.prefix.endsWith("/")))) failures.push({ property: "prefix", reason: 'must be empty or start with "/" and not end with "/"' });
-    if (news.user === "root") failures.push({ property: "user", reason: '"root" is etcd\'s administrator' });
+    const names: typeof import("@edge-security/clients/etcd-names") = require("@edge-security/clients/etcd-names");
+    if (news.user === names.ROOT_USER || news.user === names.ADMIN_CLIENT_CN) failures.push({ property: "user", reason: `${JSON.stringify(news.user)} is an etcd administrator` });
     return { inputs: news, failures };
   },
 

@@ -231,7 +231,8 @@ describe("config store on a real etcd", { timeout: 600_000 }, () => {
     expect(changedNames(preview)).toEqual(["svc-a-etcd-config", "svc-c-etcd-config"]);
     expect(preview.stdout).toContain(`~ ${PREFIX}/svc-a/config`);
     expect(preview.stdout).toMatch(/~ fps\s*: 30 => 60/);
-    expect(preview.stdout).toContain(`+ ${PREFIX}/svc-c/config: `);
+    expect(preview.steps.find((s) => s.name === "svc-c-etcd-config")?.op).toBe("create");
+    expect(preview.stdout).toContain(`${PREFIX}/svc-c/config`);
     expect(preview.stdout).not.toMatch(new RegExp(`[~+-] ${PREFIX}/svc-a/interfaces`));
     expectOk(await node.run("up"));
     expect(JSON.parse(await get("svc-a", `${PREFIX}/svc-a/config`)).fps).toBe(60);
