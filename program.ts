@@ -15,6 +15,7 @@ export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_
     pki: config.getObject("pki"),
     services: config.getObject("services"),
     secretStore: config.getObject("secretStore"),
+    configStore: config.getObject("configStore"),
   });
   let custodySecret: pulumi.Output<string> | undefined;
   if (nodeConfig.secretStore) {

@@ -65,9 +65,10 @@ async function openStack(stackName: string, cwd: string): Promise<Stack> {
   );
 }
 
-/** What the CLI's display printed, and the engine's error diagnostics: each error is printed once. */
+/** What the CLI's display printed, and the engine's error and warning diagnostics: each is printed once. */
 let streamed = "";
 const engineErrors = new Set<string>();
+const engineWarnings = new Set<string>();
 
 async function runCommand(stack: Stack, args: ReturnType<typeof parse>, opts: { onOutput: (s: string) => void; onEvent: (e: EngineEvent) => void; color: "never" }) {
   switch (args.command) {
@@ -95,6 +96,7 @@ async function run(argv: string[]): Promise<void> {
   const onEvent = (event: EngineEvent) => {
     const diag = event.diagnosticEvent;
     if (diag && diag.severity === "error") engineErrors.add(`error: ${diag.message.trim()}`);
+    if (diag && diag.severity === "warning") engineWarnings.add(`warning: ${diag.message.trim()}`);
     const meta = event.resourcePreEvent?.metadata;
     if (meta && meta.op !== "same" && meta.type !== "pulumi:pulumi:Stack") {
       steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop()!, diffs: meta.diffs ?? [], keys: meta.keys ?? [] });
@@ -108,7 +110,9 @@ async function run(argv: string[]): Promise<void> {
   try {
     changeSummary = await runCommand(stack, args, { onOutput, onEvent, color: "never" });
   } finally {
-    // The CLI's display leaves out some errors (a program's own failure): print them plainly.
+    // The CLI's display leaves out some errors (a program's own failure), and its --diff display the
+    // program's warnings: print them plainly.
+    for (const w of engineWarnings) if (!streamed.includes(w)) process.stderr.write(`${w}\n`);
     for (const e of engineErrors) process.stderr.write(`${e}\n`);
   }
   const replaced = steps.filter((s) => s.op === "replace");

@@ -113,6 +113,8 @@ export interface ServiceCertificateArgs {
   ipAddresses: string[];
   keyType: KeyType;
   lifetimeDays: number;
+  /** "client": a client-only certificate (clientAuth EKU; SANs optional). Default: serverAuth + clientAuth. */
+  usage?: "server-and-client" | "client";
 }
 
 export interface IssuedCertificate {
@@ -123,7 +125,7 @@ export interface IssuedCertificate {
   notAfter: string;
 }
 
-/** Issues a leaf certificate (serverAuth + clientAuth) signed by the CA, with a fresh key. */
+/** Issues a leaf certificate (serverAuth + clientAuth, or clientAuth alone) signed by the CA, with a fresh key. */
 export async function issueServiceCertificate(args: ServiceCertificateArgs): Promise<IssuedCertificate> {
   const ca = new x509.X509Certificate(args.caCertPem);
   const signer = await importSigningKey(args.caKeyPem);
@@ -147,8 +149,8 @@ export async function issueServiceCertificate(args: ServiceCertificateArgs): Pro
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension(sans),
+      new x509.ExtendedKeyUsageExtension(args.usage === "client" ? [x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      ...(sans.length > 0 ? [new x509.SubjectAlternativeNameExtension(sans)] : []),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
       await x509.AuthorityKeyIdentifierExtension.create(ca),
     ],

@@ -5,6 +5,7 @@ import type { ImportedCa } from "../clients/ca-import";
 import { SECRET_FILE_MODE, SERVICE_FILES } from "../clients/files";
 import type { NodeConfig } from "../config/node-config";
 import { PlainFile } from "../providers/plain-file";
+import { ConfigStore, ConfigStoreServiceOutputs } from "./configstore";
 import { Pki } from "./pki";
 import { SecretStore, SecretStoreServiceOutputs } from "./secret-store";
 
@@ -15,7 +16,7 @@ export interface EdgeNodeArgs {
   readonly custodySecret?: pulumi.Input<string>;
 }
 
-export interface ServiceOutputs extends Partial<SecretStoreServiceOutputs> {
+export interface ServiceOutputs extends Partial<SecretStoreServiceOutputs>, Partial<ConfigStoreServiceOutputs> {
   dir: string;
   certPath: string;
   keyPath: string;
@@ -26,11 +27,13 @@ export interface EdgeNodeOutputs {
   caCertPath: pulumi.Output<string>;
   services: pulumi.Output<Record<string, ServiceOutputs>>;
   secretStore?: { address: pulumi.Output<string>; caCertPath: pulumi.Output<string> };
+  configStore?: { endpoint: string; prefix: string; caCertPath: pulumi.Output<string | undefined> };
 }
 
 export class EdgeNode extends pulumi.ComponentResource {
   readonly pki: Pki;
   readonly secretStore?: SecretStore;
+  readonly configStore?: ConfigStore;
   readonly outputs: EdgeNodeOutputs;
 
   constructor(name: string, args: EdgeNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -39,9 +42,12 @@ export class EdgeNode extends pulumi.ComponentResource {
     this.pki = new Pki("pki", { secretsRoot: config.secretsRoot, ca: config.ca, importedCa: args.importedCa, services: config.services }, { parent: this });
 
     // The readiness file is the contract with processes outside the graph: written last, after every file and
-    // secret of the service; its content names the certificate it vouches for.
-    const readyFile = (service: (typeof config.services)[number], dependsOn: pulumi.Resource[]) =>
-      new PlainFile(
+    // secret of the service (what the components built so far list for it); its content names the certificate
+    // it vouches for. A server that runs beside the graph (secret store, etcd) starts once its own folder is
+    // ready, so its readiness file is made before its component and waits for nothing of that component.
+    const readyFiles: Record<string, PlainFile> = {};
+    const readyFile = (service: NodeConfig["services"][number]): PlainFile =>
+      (readyFiles[service.name] ??= new PlainFile(
         `${service.name}-ready`,
         {
           path: join(config.secretsRoot, service.name, SERVICE_FILES.ready),
@@ -50,13 +56,9 @@ export class EdgeNode extends pulumi.ComponentResource {
           uid: service.owner.uid,
           gid: service.owner.gid,
         },
-        { parent: this, dependsOn },
-      );
-
-    // Servers that run beside the graph (the secret store) start once their own folder is ready, so their
-    // readiness comes first and depends on nothing of theirs.
-    const serverServices = new Set([config.secretStore?.service].filter((s): s is string => s !== undefined));
-    const serverReady = config.services.filter((s) => serverServices.has(s.name)).map((s) => readyFile(s, []));
+        { parent: this, dependsOn: [...(this.secretStore?.serviceResources[service.name] ?? []), ...(this.configStore?.serviceResources[service.name] ?? [])] },
+      ));
+    const serverOf = (name: string) => config.services.find((s) => s.name === name);
 
     const storeConfig = config.secretStore;
     if (storeConfig) {
@@ -70,19 +72,29 @@ export class EdgeNode extends pulumi.ComponentResource {
           caPem: this.pki.ca.trustBundlePem,
           caCertPath: this.pki.caCertPath,
           custodySecret: args.custodySecret,
-          serverReady,
+          serverReady: [readyFile(serverOf(storeConfig.service)!)],
           gatewayCertificate: storeConfig.gatewayService ? this.pki.certificates[storeConfig.gatewayService] : undefined,
         },
         { parent: this },
       );
     }
 
+    if (config.configStore) {
+      const server = serverOf(config.configStore.service);
+      this.configStore = new ConfigStore(
+        "config-store",
+        { config: config.configStore, secretsRoot: config.secretsRoot, services: config.services, caCertPem: this.pki.ca.certPem, caKeyPem: this.pki.ca.keyPem, caCertPath: this.pki.caCertPath, serverReady: server && [readyFile(server)] },
+        { parent: this },
+      );
+    }
+
     const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
     for (const service of config.services) {
-      if (!serverServices.has(service.name)) readyFile(service, [...(this.secretStore?.serviceResources[service.name] ?? [])]);
+      readyFile(service);
       const cert = this.pki.certificates[service.name];
       const store = this.secretStore?.services[service.name];
-      services[service.name] = pulumi.all([cert.dir, cert.certPath, cert.keyPath]).apply(([dir, certPath, keyPath]) => ({ dir, certPath, keyPath, ...store }));
+      const etcd = this.configStore?.services[service.name] ?? {};
+      services[service.name] = pulumi.all([cert.dir, cert.certPath, cert.keyPath, etcd]).apply(([dir, certPath, keyPath, etcdOutputs]) => ({ dir, certPath, keyPath, ...store, ...etcdOutputs }));
     }
 
     this.outputs = {
@@ -90,6 +102,7 @@ export class EdgeNode extends pulumi.ComponentResource {
       caCertPath: this.pki.caCertPath,
       services: pulumi.all(services),
       ...(this.secretStore ? { secretStore: { address: this.secretStore.address, caCertPath: this.secretStore.caCertPath } } : {}),
+      ...(this.configStore ? { configStore: { endpoint: this.configStore.endpoint, prefix: this.configStore.prefix, caCertPath: this.configStore.caCertPath } } : {}),
     };
     this.registerOutputs(this.outputs);
   }

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { KEY_TYPES } from "../clients/pki";
 import { SecretStoreConfig, secretStoreProblem, secretStoreSchema } from "./secret-store";
+import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./config-store";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -74,6 +75,7 @@ const nodeSchema = z
     pki: pkiSchema,
     services: z.array(serviceSchema).min(1, "must list at least one service"),
     secretStore: secretStoreSchema.optional(),
+    configStore: configStoreSchema.optional(),
   })
   .strict();
 
@@ -92,6 +94,8 @@ export interface NodeConfig {
   services: ServiceConfig[];
   /** Absent: the stack has no secret store (PKI only). */
   secretStore?: SecretStoreConfig;
+  /** Set when the stack has an enabled `configStore` section. */
+  configStore?: ConfigStoreConfig;
 }
 
 function keyPath(path: (string | number)[]): string {
@@ -109,7 +113,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     const message = issue.code === "invalid_type" && issue.received === "undefined" ? "is required" : issue.message;
     throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
   }
-  const { secretsRoot, pki, services } = parsed.data;
+  const { secretsRoot, pki, services, configStore } = parsed.data;
   const secretStore = parsed.data.secretStore && { ...parsed.data.secretStore, gatewayService: parsed.data.secretStore.gatewayService ?? (services.some((s) => s.name === "kong") ? "kong" : undefined) };
 
   const seen = new Set<string>();
@@ -128,7 +132,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   if (storeProblem) throw new ConfigError(`${keyPath(storeProblem[0])}: ${storeProblem[1]}`);
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
 
-  return {
+  const node: NodeConfig = {
     secretsRoot,
     ca: pki.ca,
     services: services.map((s) => {
@@ -146,4 +150,8 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     }),
     secretStore,
   };
+  const fail = (path: (string | number)[], message: string): never => {
+    throw new ConfigError(`${keyPath(path)}: ${message}`);
+  };
+  return configStore ? { ...node, configStore: resolveConfigStore(configStore, node.services, fail) } : node;
 }

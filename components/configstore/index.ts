@@ -1,0 +1,1 @@
+export { ConfigStore, ConfigStoreArgs, ConfigStoreServiceOutputs, DEV_MODE_WARNING } from "./config-store";
