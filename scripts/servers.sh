@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The local servers the demo and the tests use, each as on a node: started in the background, waiting for its
 # service's readiness file where it uses the node PKI, listening on loopback only.
-#   servers.sh start|stop|status [server...]     servers: openbao (default: all)
+#   servers.sh start|stop [server...]            servers: openbao, etcd (default: all)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ALL=(openbao)
+ALL=(openbao etcd)
 cmd="${1:-}"; shift || true
-case "$cmd" in start|stop|status) ;; *) echo "usage: servers.sh start|stop|status [${ALL[*]}]" >&2; exit 2 ;; esac
+case "$cmd" in start|stop) ;; *) echo "usage: servers.sh start|stop [${ALL[*]}]" >&2; exit 2 ;; esac
 servers=("$@"); [ ${#servers[@]} -gt 0 ] || servers=("${ALL[@]}")
 for s in "${servers[@]}"; do
   [ -f "$here/servers/$s.sh" ] || { echo "servers.sh: unknown server $s (known: ${ALL[*]})" >&2; exit 2; }
