@@ -1,23 +1,16 @@
 // Dynamic resource: a service's certificate and private key stored in the secret store (the gateway's, for the
 // gateway to apply). The key is read from the service's folder when written; it is never an output.
 import * as pulumi from "@pulumi/pulumi";
+import type { SecretStoreAdmin, SecretStoreAdminArgs } from "./secret-store-admin";
 
-export interface SecretStoreCertificateInputs {
-  address: pulumi.Input<string>;
-  caPem: pulumi.Input<string>;
-  connectTimeoutSeconds: pulumi.Input<number>;
-  unsealKeys: pulumi.Input<pulumi.Input<string>[]>;
+export interface SecretStoreCertificateInputs extends SecretStoreAdminArgs {
   mount: pulumi.Input<string>;
   path: pulumi.Input<string>;
   certPem: pulumi.Input<string>;
   keyPath: pulumi.Input<string>;
 }
 
-interface Inputs {
-  address: string;
-  caPem: string;
-  connectTimeoutSeconds: number;
-  unsealKeys: string[];
+interface Inputs extends SecretStoreAdmin {
   mount: string;
   path: string;
   certPem: string;

@@ -1,20 +1,13 @@
 // Dynamic resource: the KV v2 mount that holds the services' secrets. An existing KV v2 mount at the path is
 // adopted (and left in place by destroy); any other engine mounted there is an error.
 import * as pulumi from "@pulumi/pulumi";
+import type { SecretStoreAdmin, SecretStoreAdminArgs } from "./secret-store-admin";
 
-export interface SecretStoreKvMountInputs {
-  address: pulumi.Input<string>;
-  caPem: pulumi.Input<string>;
-  connectTimeoutSeconds: pulumi.Input<number>;
-  unsealKeys: pulumi.Input<pulumi.Input<string>[]>;
+export interface SecretStoreKvMountInputs extends SecretStoreAdminArgs {
   mount: pulumi.Input<string>;
 }
 
-interface Inputs {
-  address: string;
-  caPem: string;
-  connectTimeoutSeconds: number;
-  unsealKeys: string[];
+interface Inputs extends SecretStoreAdmin {
   mount: string;
 }
 

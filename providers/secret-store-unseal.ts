@@ -1,21 +1,11 @@
 // Dynamic resource: the secret store unsealed. A store that restarted comes back sealed: `refresh` and
 // `preview` see it (sealed: true) and `up` unseals it with the threshold of keys, changing nothing else.
 import * as pulumi from "@pulumi/pulumi";
+import type { SecretStoreAdmin, SecretStoreAdminArgs } from "./secret-store-admin";
 
-export interface SecretStoreUnsealInputs {
-  address: pulumi.Input<string>;
-  caPem: pulumi.Input<string>;
-  connectTimeoutSeconds: pulumi.Input<number>;
-  /** Secrets: the unseal keys (from the init's custody). */
-  unsealKeys: pulumi.Input<pulumi.Input<string>[]>;
-}
+export type SecretStoreUnsealInputs = SecretStoreAdminArgs;
 
-interface Inputs {
-  address: string;
-  caPem: string;
-  connectTimeoutSeconds: number;
-  unsealKeys: string[];
-}
+type Inputs = SecretStoreAdmin;
 
 interface Outputs extends Inputs {
   sealed: boolean;

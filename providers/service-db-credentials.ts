@@ -3,23 +3,16 @@
 // runs; an entry lost from the store is written again with the same values. `up --replace` makes a new password
 // (the old entry is deleted first, so the new one cannot adopt it). Outputs are Pulumi secrets.
 import * as pulumi from "@pulumi/pulumi";
+import type { SecretStoreAdmin, SecretStoreAdminArgs } from "./secret-store-admin";
 
-export interface ServiceDbCredentialsInputs {
-  address: pulumi.Input<string>;
-  caPem: pulumi.Input<string>;
-  connectTimeoutSeconds: pulumi.Input<number>;
-  unsealKeys: pulumi.Input<pulumi.Input<string>[]>;
+export interface ServiceDbCredentialsInputs extends SecretStoreAdminArgs {
   mount: pulumi.Input<string>;
   /** Inside the mount, e.g. edgex/core-data/db */
   path: pulumi.Input<string>;
   username: pulumi.Input<string>;
 }
 
-interface Inputs {
-  address: string;
-  caPem: string;
-  connectTimeoutSeconds: number;
-  unsealKeys: string[];
+interface Inputs extends SecretStoreAdmin {
   mount: string;
   path: string;
   username: string;

@@ -3,12 +3,9 @@
 // response). A token that expired or was revoked, a policy gone, or a token file lost (reboot) is seen by
 // `refresh`/`preview` and made good by `up`, without touching the service's other secrets.
 import * as pulumi from "@pulumi/pulumi";
+import type { SecretStoreAdmin, SecretStoreAdminArgs } from "./secret-store-admin";
 
-export interface ServiceSecretTokenInputs {
-  address: pulumi.Input<string>;
-  caPem: pulumi.Input<string>;
-  connectTimeoutSeconds: pulumi.Input<number>;
-  unsealKeys: pulumi.Input<pulumi.Input<string>[]>;
+export interface ServiceSecretTokenInputs extends SecretStoreAdminArgs {
   service: pulumi.Input<string>;
   policyName: pulumi.Input<string>;
   policy: pulumi.Input<string>;
@@ -20,11 +17,7 @@ export interface ServiceSecretTokenInputs {
   gid?: pulumi.Input<number>;
 }
 
-interface Inputs {
-  address: string;
-  caPem: string;
-  connectTimeoutSeconds: number;
-  unsealKeys: string[];
+interface Inputs extends SecretStoreAdmin {
   service: string;
   policyName: string;
   policy: string;

@@ -6,4 +6,4 @@ cd "$EDGE_ROOT"
 bash scripts/setup.sh
 tsx bench/pki.ts
 tsx bench/secret-store.ts
-exec tsx bench/config-store.ts
+tsx bench/config-store.ts

@@ -1,0 +1,38 @@
+// What every benchmark measures on a prepared node: a cold `up` and a no-op `preview`, through the real CLI.
+import { performance } from "node:perf_hooks";
+import { expectOk, TestNode } from "../test/integration/harness";
+
+/** Sizes from an environment variable such as "20,200". */
+export function sizes(variable: string, fallback: string): number[] {
+  return (process.env[variable] ?? fallback).split(",").map(Number);
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const result = await fn();
+  return [result, (performance.now() - start) / 1000];
+}
+
+/** Cold `up`, then a `preview` that must plan nothing; returns the table row for `n` services. */
+export async function measureUpAndPreview(node: TestNode, n: number): Promise<string> {
+  const [up, upSeconds] = await timed(async () => expectOk(await node.run("up")));
+  const [preview, previewSeconds] = await timed(async () => expectOk(await node.run("preview")));
+  if (preview.steps.length !== 0) throw new Error(`no-op preview of ${n} services planned changes`);
+  const resources = Object.values(up.changeSummary).reduce((a, b) => a + b, 0);
+  return `| ${n} | ${resources} | ${upSeconds.toFixed(1)} | ${previewSeconds.toFixed(1)} |`;
+}
+
+export function printTable(title: string, rows: string[]): void {
+  console.log([title, "| services | resources | cold up (s) | no-op preview (s) |", "|---|---|---|---|", ...rows].join("\n"));
+}
+
+export function serviceNames(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(3, "0")}`);
+}
+
+export function run(main: () => Promise<void>): void {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
