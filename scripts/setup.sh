@@ -55,6 +55,8 @@ else
   step "pulumi $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi") built"
 fi
 
+bash scripts/go/ferretdb/build.sh "$EDGE_TOOLS/bin" # FerretDB v1.24.2: the MongoDB-wire server of the demo and tests
+
 # The CLI starts dynamic providers through this bundled plugin name and never downloads it: install the
 # launcher that @pulumi/pulumi ships (it starts Node on the SDK's dynamic-provider host) with its run bit.
 install -m 0755 node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$EDGE_TOOLS/bin/pulumi-resource-pulumi-nodejs"
