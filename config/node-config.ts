@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { KEY_TYPES } from "../clients/pki";
+import { DatabasesConfig, databasesSchema, resolveDatabases } from "./databases";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -72,6 +73,7 @@ const nodeSchema = z
     secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT),
     pki: pkiSchema,
     services: z.array(serviceSchema).min(1, "must list at least one service"),
+    databases: databasesSchema.optional(),
   })
   .strict();
 
@@ -88,13 +90,14 @@ export interface NodeConfig {
   secretsRoot: string;
   ca: z.infer<typeof pkiSchema>["ca"];
   services: ServiceConfig[];
+  databases?: DatabasesConfig;
 }
 
 function keyPath(path: (string | number)[]): string {
   return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`), CONFIG_NAMESPACE).replace(`${CONFIG_NAMESPACE}.`, `${CONFIG_NAMESPACE}:`);
 }
 
-/** The raw config object as Pulumi gives it: { secretsRoot, pki, services } (undefined where unset). */
+/** The raw config object as Pulumi gives it: { secretsRoot, pki, services, databases } (undefined where unset). */
 export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   const parsed = nodeSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
@@ -105,7 +108,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     const message = issue.code === "invalid_type" && issue.received === "undefined" ? "is required" : issue.message;
     throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
   }
-  const { secretsRoot, pki, services } = parsed.data;
+  const { secretsRoot, pki, services, databases } = parsed.data;
 
   const seen = new Set<string>();
   services.forEach((s, i) => {
@@ -121,9 +124,14 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   });
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
 
+  const databasesConfig = databases && resolveDatabases(databases, services.map((s) => s.name), (path, message) => {
+    throw new ConfigError(`${keyPath(["databases", ...path])}: ${message}`);
+  });
+
   return {
     secretsRoot,
     ca: pki.ca,
+    ...(databasesConfig ? { databases: databasesConfig } : {}),
     services: services.map((s) => {
       const includeLocalhost = s.includeLocalhost ?? pki.serviceDefaults.includeLocalhost;
       const sans = [...(s.hostnames ?? [s.name]), ...(includeLocalhost ? ["localhost", "127.0.0.1"] : []), ...s.extraSans];
