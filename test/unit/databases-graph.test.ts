@@ -210,7 +210,7 @@ describe("database providers' check (as the dynamic-provider host loads them)", 
   it("refuses a user name from the secret store with a quote, NUL or 64 bytes, naming the property", async () => {
     expect((await providers.PostgresRoleDatabase.check({}, { ...pgInputs, role: 'kong"' })).failures).toEqual([{ property: "role", reason: '"kong\\"" contains a quote or NUL character' }]);
     expect((await providers.MongoUser.check({}, { ...mongoInputs, username: "a\0" })).failures).toEqual([{ property: "username", reason: '"a\\u0000" contains a quote or NUL character' }]);
-    expect((await providers.PostgresRoleDatabase.check({}, { ...pgInputs, role: "r".repeat(64) })).failures[0]).toMatchObject({ property: "role", reason: expect.stringContaining("is 64 bytes long") });
+    expect((await providers.PostgresRoleDatabase.check({}, { ...pgInputs, role: "r".repeat(64) })).failures?.[0]).toMatchObject({ property: "role", reason: expect.stringContaining("is 64 bytes long") });
     expect((await providers.PostgresRoleDatabase.check({}, { ...pgInputs, password: "" })).failures).toEqual([{ property: "password", reason: "must be a non-empty string" }]);
     expect((await providers.MongoUser.check({}, { ...mongoInputs, roles: [{ role: "x", db: "a/b" }] })).failures).toEqual([{ property: "roles", reason: "must be a list of { role, db } with valid names" }]);
   });
