@@ -1,7 +1,7 @@
 // Runs the real node stack (runner -> Automation API -> real Pulumi CLI) in a temp project folder with its
 // own file backend and secrets root, and reads results back with real tools.
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -41,10 +41,31 @@ export class TestNode {
     symlinkSync(join(PROJECT_ROOT, "node_modules"), join(this.projectDir, "node_modules"));
   }
 
-  /** Writes the stack config (JSON is valid YAML); keys are given without the namespace. */
+  private get stackFile(): string {
+    return join(this.projectDir, "stacks", `Pulumi.${this.stack}.yaml`);
+  }
+
+  /** Writes the stack config (JSON is valid YAML); keys are given without the namespace. Keeps the secrets' salt. */
   configure(config: Record<string, unknown>): void {
     const namespaced = Object.fromEntries(Object.entries({ secretsRoot: this.secretsRoot, ...config }).map(([k, v]) => [`edge-security:${k}`, v]));
-    writeFileSync(join(this.projectDir, "stacks", `Pulumi.${this.stack}.yaml`), JSON.stringify({ config: namespaced }, null, 2));
+    const salt = /^encryptionsalt: (.+)$/m.exec(existsSync(this.stackFile) ? readFileSync(this.stackFile, "utf8") : "")?.[1];
+    writeFileSync(this.stackFile, JSON.stringify({ config: namespaced, ...(salt ? { encryptionsalt: salt } : {}) }, null, 2));
+  }
+
+  /** `pulumi config set --secret --path edge-security:<path>` with the real CLI, the value on stdin (creates the stack first). */
+  setSecretConfig(path: string, value: string): void {
+    const env = this.cliEnv();
+    if (!this.stackExists()) execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), ["stack", "init", this.stack, "--secrets-provider", "passphrase", "--no-select", "--cwd", this.projectDir], { env, stdio: "pipe" });
+    execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), ["config", "set", "--secret", "--path", `edge-security:${path}`, "--stack", this.stack, "--cwd", this.projectDir], { env, input: value, stdio: ["pipe", "pipe", "pipe"] });
+  }
+
+  private stackExists(): boolean {
+    const list = execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), ["stack", "ls", "--json", "--cwd", this.projectDir], { env: this.cliEnv(), encoding: "utf8" });
+    return (JSON.parse(list) as { name: string }[]).some((s) => s.name === this.stack);
+  }
+
+  private cliEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home") };
   }
 
   /** Runs the runner asynchronously: a long synchronous child would block the test worker's event loop. */
@@ -73,9 +94,9 @@ export class TestNode {
     return { ...proc, ...summary };
   }
 
-  /** `pulumi stack export` with the real CLI. */
-  exportState(): string {
-    return execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), ["stack", "export", "--stack", this.stack, "--cwd", this.projectDir], {
+  /** `pulumi stack export` with the real CLI; `showSecrets` decrypts the secrets (`--show-secrets`). */
+  exportState(opts: { showSecrets?: boolean } = {}): string {
+    return execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), ["stack", "export", "--stack", this.stack, "--cwd", this.projectDir, ...(opts.showSecrets ? ["--show-secrets"] : [])], {
       encoding: "utf8",
       env: { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home") },
     });
