@@ -39,6 +39,9 @@ export class MongoUserError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "MongoUserError";
+    // A reported condition, not a bug: the dynamic-provider host prints `${err}: ${err.stack}` for a failed
+    // read/diff/delete, and a stack trace there would bury the one line that matters.
+    this.stack = "";
   }
 }
 
@@ -72,6 +75,10 @@ export async function withAdmin<T>(server: MongoServer, fn: (client: MongoClient
   }
   try {
     return await fn(client);
+  } catch (err) {
+    // The server refused a command: its own one-line message.
+    if (err instanceof MongoServerError) throw new MongoUserError(`MongoDB at ${server.host}:${server.port}: ${oneLine(err)}`);
+    throw err;
   } finally {
     await client.close().catch(() => undefined);
   }

@@ -10,7 +10,7 @@
 // (a salted hash, base64 and `$:` characters only) is quoted with escapeLiteral. Statements are never logged.
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
 import { saslprep } from "@mongodb-js/saslprep";
-import { Client, escapeIdentifier, escapeLiteral } from "pg";
+import { Client, DatabaseError, escapeIdentifier, escapeLiteral } from "pg";
 
 export interface PostgresServer {
   host: string;
@@ -37,6 +37,9 @@ export class PostgresError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "PostgresError";
+    // A reported condition, not a bug: the dynamic-provider host prints `${err}: ${err.stack}` for a failed
+    // read/diff/delete, and a stack trace there would bury the one line that matters.
+    this.stack = "";
   }
 }
 
@@ -95,6 +98,10 @@ export async function withAdmin<T>(server: PostgresServer, fn: (client: Client) 
   }
   try {
     return await fn(client);
+  } catch (err) {
+    // The server refused a statement (e.g. a database still in use on DROP): its own one-line message.
+    if (err instanceof DatabaseError) throw new PostgresError(`PostgreSQL at ${server.host}:${server.port}: ${oneLine(err)}`);
+    throw err;
   } finally {
     await client.end().catch(() => undefined);
   }
