@@ -4,4 +4,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$EDGE_ROOT"
 bash scripts/setup.sh
-exec tsx bench/pki.ts
+tsx bench/pki.ts
+exec tsx bench/databases.ts
