@@ -40,6 +40,7 @@ function expectOneLineError(result: RunResult, line: string | RegExp): void {
   const errors = result.stderr.split("\n").filter((l) => l.startsWith("error: "));
   expect(errors.some((l) => (typeof line === "string" ? l.includes(line) : line.test(l))), result.stderr).toBe(true);
   expect(result.stdout + result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stdout + result.stderr).not.toMatch(/\bat \S+ \(\/\S+:\d+:\d+\)/); // a stack frame, wherever it is
 }
 
 const suffix = () => randomBytes(3).toString("hex");
@@ -237,6 +238,14 @@ describe("databases on a real Pulumi engine: PostgreSQL (shared server) and Ferr
     configure();
     expect(expectOk(await run("preview")).steps).toEqual([]);
     for (const s of services) expect(await ferret.canLogIn(creds[s].username, creds[s].password, dbOf(s))).toBe(true);
+  });
+
+  it("a server that is down: refresh fails in one line without a stack trace, and nothing changes once it is back", async () => {
+    await ferret.stop();
+    const refresh = await run("refresh");
+    expectOneLineError(refresh, `error: cannot connect to MongoDB at 127.0.0.1:${ferret.port} as "admin"`);
+    await ferret.start();
+    expect(expectOk(await run("preview")).steps).toEqual([]);
   });
 
   it("destroy drops the Mongo users, the roles and the databases", async () => {

@@ -44,9 +44,12 @@ export class FerretdbServer {
     };
   }
 
-  /** Starts the server and waits (bounded by `timeoutMs`, with the driver's own server selection) until the admin can log in. */
+  /**
+   * Starts the server (again on the same port after a stop) and waits, bounded by `timeoutMs` with the driver's own
+   * server selection, until the admin can log in.
+   */
   async start(timeoutMs = 60_000): Promise<void> {
-    this.port = await freePort();
+    this.port ||= await freePort();
     writeFileSync(join(this.stateDir, "..", "ferretdb-admin-password"), `${this.adminPassword}\n`, { mode: 0o600 });
     await run("bash", [SCRIPT, "start"], { env: this.env() });
     const client = this.client(this.adminUser, this.adminPassword, this.adminDatabase, timeoutMs);
