@@ -61,8 +61,9 @@ describe("databases on a real Pulumi engine: PostgreSQL (shared server) and Ferr
   const coreData = `core-data-${sfx}`;
   const metadata = `core-metadata-${sfx}`;
   const services = [gateway, coreData, metadata];
-  const node = new TestNode("databases-it");
-  const ferret = new FerretdbServer(join(node.root, "ferretdb", "state"));
+  // Made in beforeAll, so a run filtered to another suite leaves no temp folder behind.
+  let node: TestNode;
+  let ferret: FerretdbServer;
   let logs = "";
   let creds: Record<string, { username: string; password: string }>;
   const run = async (command: "up" | "preview" | "refresh" | "destroy") => {
@@ -83,6 +84,8 @@ describe("databases on a real Pulumi engine: PostgreSQL (shared server) and Ferr
   const mongoAdmin = () => ferret.client(ferret.adminUser, ferret.adminPassword, ferret.adminDatabase);
 
   beforeAll(async () => {
+    node = new TestNode("databases-it");
+    ferret = new FerretdbServer(join(node.root, "ferretdb", "state"));
     mkdirSync(ferret.stateDir, { recursive: true });
     await ferret.start();
     configure();
@@ -91,9 +94,9 @@ describe("databases on a real Pulumi engine: PostgreSQL (shared server) and Ferr
   }, 600_000);
 
   afterAll(async () => {
-    await ferret.stop().catch(() => undefined);
+    await ferret?.stop().catch(() => undefined);
     await dropLeftovers(sfx);
-    node.cleanup();
+    node?.cleanup();
   });
 
   it("creates the gateway's role and database: it logs in to it, owns it, and is not superuser", async () => {
@@ -267,8 +270,8 @@ describe("databases on a real Pulumi engine: PostgreSQL (shared server) and Ferr
 describe("database config mistakes: one line, nothing changed", { timeout: 600_000 }, () => {
   const sfx = suffix();
   const gateway = `kong-${sfx}`;
-  const node = new TestNode("databases-bad-it");
-  const ferret = new FerretdbServer(join(node.root, "ferretdb", "state"));
+  let node: TestNode;
+  let ferret: FerretdbServer;
   const base = () => ({
     connectTimeoutSeconds: 3,
     postgres: { port: SHARED_POSTGRES.port, adminUser: SHARED_POSTGRES.user, gateway: { service: gateway } },
@@ -282,14 +285,16 @@ describe("database config mistakes: one line, nothing changed", { timeout: 600_0
   };
 
   beforeAll(async () => {
+    node = new TestNode("databases-bad-it");
+    ferret = new FerretdbServer(join(node.root, "ferretdb", "state"));
     mkdirSync(ferret.stateDir, { recursive: true });
     await ferret.start();
   }, 600_000);
 
   afterAll(async () => {
-    await ferret.stop().catch(() => undefined);
+    await ferret?.stop().catch(() => undefined);
     await dropLeftovers(sfx);
-    node.cleanup();
+    node?.cleanup();
   });
 
   it("an unreachable PostgreSQL", async () => {
@@ -349,8 +354,8 @@ describe("PostgreSQL with scram-sha-256 authentication (a private cluster): the 
   const sfx = suffix();
   const gateway = `kong-${sfx}`;
   const other = `core-data-${sfx}`;
-  const node = new TestNode("databases-scram-it");
-  const cluster = new PrivatePostgres(join(node.root, "pg"), randomBytes(18).toString("base64url"));
+  let node: TestNode;
+  let cluster: PrivatePostgres;
   let creds: Record<string, { username: string; password: string }>;
   let logs = "";
   const run = async (command: "up" | "preview" | "refresh" | "destroy") => {
@@ -361,6 +366,8 @@ describe("PostgreSQL with scram-sha-256 authentication (a private cluster): the 
   const target = (service: string, password: string): PgTarget => ({ host: cluster.host, port: cluster.port, user: creds[service].username, password, database: service.replace(/-/g, "_") });
 
   beforeAll(async () => {
+    node = new TestNode("databases-scram-it");
+    cluster = new PrivatePostgres(join(node.root, "pg"), randomBytes(18).toString("base64url"));
     await cluster.start();
     node.configure({
       services: [{ name: gateway }, { name: other }],
@@ -372,8 +379,8 @@ describe("PostgreSQL with scram-sha-256 authentication (a private cluster): the 
   }, 600_000);
 
   afterAll(async () => {
-    await cluster.stop();
-    node.cleanup();
+    await cluster?.stop();
+    node?.cleanup();
   });
 
   it("each role logs in with its own password and not with another's", async () => {
