@@ -6,6 +6,7 @@ import { SECRET_FILE_MODE, SERVICE_FILES } from "../clients/files";
 import type { NodeConfig } from "../config/node-config";
 import { PlainFile } from "../providers/plain-file";
 import { ConfigStore, ConfigStoreServiceOutputs } from "./configstore";
+import { Databases, DatabasesOutputs } from "./databases";
 import { Pki } from "./pki";
 import { SecretStore, SecretStoreServiceOutputs } from "./secret-store";
 
@@ -17,6 +18,8 @@ export interface EdgeNodeArgs {
 }
 
 export interface ServiceOutputs extends Partial<SecretStoreServiceOutputs>, Partial<ConfigStoreServiceOutputs> {
+  /** The service's MongoDB user, when the databases include Mongo. */
+  mongoUser?: string;
   dir: string;
   certPath: string;
   keyPath: string;
@@ -28,12 +31,15 @@ export interface EdgeNodeOutputs {
   services: pulumi.Output<Record<string, ServiceOutputs>>;
   secretStore?: { address: pulumi.Output<string>; caCertPath: pulumi.Output<string> };
   configStore?: { endpoint: string; prefix: string; caCertPath: pulumi.Output<string | undefined> };
+  /** Present when `databases` is configured: where each database is, no passwords. */
+  databases?: DatabasesOutputs;
 }
 
 export class EdgeNode extends pulumi.ComponentResource {
   readonly pki: Pki;
   readonly secretStore?: SecretStore;
   readonly configStore?: ConfigStore;
+  readonly databases?: Databases;
   readonly outputs: EdgeNodeOutputs;
 
   constructor(name: string, args: EdgeNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -56,7 +62,10 @@ export class EdgeNode extends pulumi.ComponentResource {
           uid: service.owner.uid,
           gid: service.owner.gid,
         },
-        { parent: this, dependsOn: [...(this.secretStore?.serviceResources[service.name] ?? []), ...(this.configStore?.serviceResources[service.name] ?? [])] },
+        {
+          parent: this,
+          dependsOn: [this.secretStore, this.configStore, this.databases].flatMap((component) => component?.serviceResources[service.name] ?? []),
+        },
       ));
     const serverOf = (name: string) => config.services.find((s) => s.name === name);
 
@@ -88,13 +97,21 @@ export class EdgeNode extends pulumi.ComponentResource {
       );
     }
 
+    if (config.databases) {
+      // The passwords are the secret store's per-service credentials (the config requires the store).
+      this.databases = new Databases("databases", { ...config.databases, credentials: this.secretStore!.credentials }, { parent: this });
+    }
+
     const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
     for (const service of config.services) {
       readyFile(service);
       const cert = this.pki.certificates[service.name];
       const store = this.secretStore?.services[service.name];
       const etcd = this.configStore?.services[service.name] ?? {};
-      services[service.name] = pulumi.all([cert.dir, cert.certPath, cert.keyPath, etcd]).apply(([dir, certPath, keyPath, etcdOutputs]) => ({ dir, certPath, keyPath, ...store, ...etcdOutputs }));
+      const mongoUser = this.databases?.mongoUsers[service.name]?.username;
+      services[service.name] = pulumi
+        .all([cert.dir, cert.certPath, cert.keyPath, etcd, mongoUser])
+        .apply(([dir, certPath, keyPath, etcdOutputs, user]) => ({ dir, certPath, keyPath, ...store, ...etcdOutputs, ...(user === undefined ? {} : { mongoUser: user }) }));
     }
 
     this.outputs = {
@@ -103,6 +120,7 @@ export class EdgeNode extends pulumi.ComponentResource {
       services: pulumi.all(services),
       ...(this.secretStore ? { secretStore: { address: this.secretStore.address, caCertPath: this.secretStore.caCertPath } } : {}),
       ...(this.configStore ? { configStore: { endpoint: this.configStore.endpoint, prefix: this.configStore.prefix, caCertPath: this.configStore.caCertPath } } : {}),
+      ...(this.databases ? { databases: this.databases.outputs } : {}),
     };
     this.registerOutputs(this.outputs);
   }

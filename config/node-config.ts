@@ -4,6 +4,7 @@ import { z } from "zod";
 import { KEY_TYPES } from "../clients/pki";
 import { SecretStoreConfig, secretStoreProblem, secretStoreSchema } from "./secret-store";
 import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./config-store";
+import { DatabasesConfig, databasesSchema, resolveDatabases } from "./databases";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -76,6 +77,7 @@ const nodeSchema = z
     services: z.array(serviceSchema).min(1, "must list at least one service"),
     secretStore: secretStoreSchema.optional(),
     configStore: configStoreSchema.optional(),
+    databases: databasesSchema.optional(),
   })
   .strict();
 
@@ -96,13 +98,14 @@ export interface NodeConfig {
   secretStore?: SecretStoreConfig;
   /** Set when the stack has an enabled `configStore` section. */
   configStore?: ConfigStoreConfig;
+  databases?: DatabasesConfig;
 }
 
 function keyPath(path: (string | number)[]): string {
   return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`), CONFIG_NAMESPACE).replace(`${CONFIG_NAMESPACE}.`, `${CONFIG_NAMESPACE}:`);
 }
 
-/** The raw config object as Pulumi gives it: { secretsRoot, pki, services } (undefined where unset). */
+/** The raw config object as Pulumi gives it: { secretsRoot, pki, services, databases } (undefined where unset). */
 export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   const parsed = nodeSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
@@ -113,7 +116,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     const message = issue.code === "invalid_type" && issue.received === "undefined" ? "is required" : issue.message;
     throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
   }
-  const { secretsRoot, pki, services, configStore } = parsed.data;
+  const { secretsRoot, pki, services, configStore, databases } = parsed.data;
   const secretStore = parsed.data.secretStore && { ...parsed.data.secretStore, gatewayService: parsed.data.secretStore.gatewayService ?? (services.some((s) => s.name === "kong") ? "kong" : undefined) };
 
   const seen = new Set<string>();
@@ -132,9 +135,18 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   if (storeProblem) throw new ConfigError(`${keyPath(storeProblem[0])}: ${storeProblem[1]}`);
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
 
+  // Database passwords come from the secret store: every service but the store's own has credentials there.
+  if (databases && !secretStore) throw new ConfigError(`${keyPath(["databases"])}: needs secretStore (the database passwords are generated and kept there)`);
+  const databasesConfig =
+    databases &&
+    resolveDatabases(databases, services.map((s) => s.name).filter((n) => n !== secretStore?.service), (path, message) => {
+      throw new ConfigError(`${keyPath(["databases", ...path])}: ${message}`);
+    });
+
   const node: NodeConfig = {
     secretsRoot,
     ca: pki.ca,
+    ...(databasesConfig ? { databases: databasesConfig } : {}),
     services: services.map((s) => {
       const includeLocalhost = s.includeLocalhost ?? pki.serviceDefaults.includeLocalhost;
       const sans = [...(s.hostnames ?? [s.name]), ...(includeLocalhost ? ["localhost", "127.0.0.1"] : []), ...s.extraSans];
@@ -149,6 +161,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
       };
     }),
     secretStore,
+    ...(databasesConfig ? { databases: databasesConfig } : {}),
   };
   const fail = (path: (string | number)[], message: string): never => {
     throw new ConfigError(`${keyPath(path)}: ${message}`);

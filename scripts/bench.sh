@@ -7,3 +7,4 @@ bash scripts/setup.sh
 tsx bench/pki.ts
 tsx bench/secret-store.ts
 tsx bench/config-store.ts
+tsx bench/databases.ts

@@ -79,6 +79,12 @@ export class TestNode {
     return spawn(TSX, [RUNNER, command, "--stack", this.stack, "--cwd", this.projectDir], { env: { ...this.cliEnv, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   }
 
+  /** `pulumi config set --secret --path edge-security:<path>` with the real CLI, the value on stdin (creates the stack first). */
+  setSecretConfig(path: string, value: string): void {
+    this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
+    execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), ["config", "set", "--secret", "--path", `edge-security:${path}`, "--stack", this.stack, "--cwd", this.projectDir], { env: this.cliEnv, input: value, stdio: ["pipe", "pipe", "pipe"] });
+  }
+
   /** Runs the runner asynchronously: a long synchronous child would block the test worker's event loop. */
   async run(command: "up" | "preview" | "refresh" | "destroy", extraArgs: string[] = []): Promise<RunResult> {
     const summaryFile = join(this.root, "summary.json");
@@ -105,9 +111,9 @@ export class TestNode {
     return { ...proc, ...summary };
   }
 
-  /** `pulumi stack export` with the real CLI. */
-  exportState(): string {
-    return this.pulumi("stack", "export", "--stack", this.stack);
+  /** `pulumi stack export` with the real CLI; `showSecrets` decrypts the secrets (`--show-secrets`). */
+  exportState(opts: { showSecrets?: boolean } = {}): string {
+    return this.pulumi("stack", "export", "--stack", this.stack, ...(opts.showSecrets ? ["--show-secrets"] : []));
   }
 
   /** A resource's outputs as the state holds them (secrets stay ciphertext). */

@@ -1,0 +1,2 @@
+export { Databases, DatabasesArgs, DatabasesOutputs, DbCredentials } from "./databases";
+export { checkDatabaseServers } from "./preflight";

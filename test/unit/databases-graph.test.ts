@@ -1,0 +1,216 @@
+// The databases part of an EdgeNode's graph, registered against Pulumi mocks (no engine, no server), and the
+// providers' `check`, taken from their serialized form as the dynamic-provider host gets them.
+import Module from "node:module";
+import { join, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const T = {
+  creds: "pulumi-nodejs:dynamic/edge-security:ServiceDbCredentials",
+  postgres: "pulumi-nodejs:dynamic/edge-security:PostgresRoleDatabase",
+  mongo: "pulumi-nodejs:dynamic/edge-security:MongoUser",
+  file: "pulumi-nodejs:dynamic/edge-security:PlainFile",
+  databases: "edge-security:databases:Databases",
+  node: "edge-security:node:EdgeNode",
+};
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const isSecretOnWire = (v: unknown) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+const PROJECT_ROOT = resolve(__dirname, "../..");
+const { register } = Module.createRequire(__filename)("tsx/cjs/api") as { register(): () => void };
+
+interface Registration {
+  type: string;
+  name: string;
+  parent: string;
+  urn?: string;
+  inputs: Record<string, any>;
+  wire: Record<string, any>;
+  additionalSecretOutputs: string[];
+  deleteBeforeReplace: boolean;
+  dependencies: string[];
+}
+
+/** Fresh mocks recording every registration; outputs named in additionalSecretOutputs come back as secrets. */
+async function recordingMocks(): Promise<Registration[]> {
+  const registrations: Registration[] = [];
+  const pending = new Map<string, Registration>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const reg = pending.get(`${args.type}::${args.name}`)!;
+        reg.inputs = args.inputs;
+        const fake: Record<string, unknown> = {
+          serialNumber: `serial-${args.name}`,
+          username: args.inputs.username ?? (args.inputs.service ? `user_${args.inputs.service}` : undefined),
+          password: args.inputs.password ?? (args.type.endsWith(":ServiceDbCredentials") ? `password of ${args.name}` : undefined),
+        };
+        const state: Record<string, unknown> = { ...args.inputs, ...Object.fromEntries(Object.entries(fake).filter(([, v]) => v !== undefined)) };
+        for (const key of reg.additionalSecretOutputs) if (key in state) state[key] = pulumi.secret(state[key]);
+        return { id: `${args.name}_id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    "edge-security",
+    "unit",
+    false,
+  );
+  const monitor = (pulumi.runtime as unknown as { getMonitor(): any }).getMonitor();
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
+    const reg: Registration = {
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent(),
+      inputs: {},
+      wire: req.getObject()?.toJavaScript() ?? {},
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      dependencies: req.getDependenciesList(),
+    };
+    registrations.push(reg);
+    pending.set(`${reg.type}::${reg.name}`, reg);
+    return registerResource(req, (err: any, res: any) => {
+      if (res) reg.urn = res.getUrn();
+      callback(err, res);
+    });
+  };
+  return registrations;
+}
+
+const waitForRegistrations = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+const valueOf = <V>(output: pulumi.Output<V>) => new Promise<V>((done) => output.apply(done));
+
+const SERVICES = [{ name: "kong" }, { name: "core-data" }, { name: "device-virtual" }];
+
+async function buildNode(databases: unknown) {
+  const { parseNodeConfig } = await import("../../config/node-config");
+  // The passwords come from the secret store, so the stack has one (its own service gets no credentials).
+  const config = parseNodeConfig({ secretsRoot: "/run/unit/secrets", services: [{ name: "secretstore" }, ...SERVICES], secretStore: {}, databases });
+  const registrations = await recordingMocks();
+  const { EdgeNode } = await import("../../components/edge-node");
+  const node = new EdgeNode("node", { config, custodySecret: pulumi.secret("custody-secret-custody-secret-custody") });
+  const services = await valueOf(node.outputs.services);
+  const dbOutputs = node.outputs.databases && {
+    postgres: node.outputs.databases.postgres && { ...node.outputs.databases.postgres, database: await valueOf(node.outputs.databases.postgres.database), role: await valueOf(node.outputs.databases.postgres.role) },
+    mongo: node.outputs.databases.mongo,
+  };
+  await waitForRegistrations();
+  const find = (type: string, name: string) => {
+    const found = registrations.filter((r) => r.type === type && r.name === name);
+    expect(found, `${type} ${name}`).toHaveLength(1);
+    return found[0];
+  };
+  return { node, registrations, services, dbOutputs, find, count: (type: string) => registrations.filter((r) => r.type === type).length };
+}
+
+describe("EdgeNode with databases (Pulumi mocks)", { timeout: 120_000 }, () => {
+  const DATABASES = {
+    postgres: { adminPassword: "pg-admin-pw", gateway: { service: "kong" }, services: [{ service: "core-data" }] },
+    mongo: { port: 27018, adminUser: "admin", adminPassword: "mongo-admin-pw", services: [{ service: "core-data" }, { service: "device-virtual", roles: [{ role: "read" }] }] },
+  };
+
+  it("registers nothing new without a databases section, and no mongoUser output", async () => {
+    const { count, services, node } = await buildNode(undefined);
+    expect(count(T.postgres) + count(T.mongo) + count(T.databases)).toBe(0);
+    expect(services.kong).not.toHaveProperty("mongoUser");
+    expect(node.outputs).not.toHaveProperty("databases");
+  });
+
+  it("registers credentials per service, the PostgreSQL roles and the Mongo users, under a Databases component", async () => {
+    const { find, count, registrations } = await buildNode(DATABASES);
+    expect(count(T.creds)).toBe(3);
+    expect(count(T.postgres)).toBe(2);
+    expect(count(T.mongo)).toBe(2);
+    const databases = find(T.databases, "databases");
+    expect(databases.parent).toBe(find(T.node, "node").urn);
+    for (const r of registrations.filter((r) => r.type === T.postgres || r.type === T.mongo)) expect(r.parent).toBe(databases.urn);
+
+    const gateway = find(T.postgres, "kong-postgres");
+    expect(gateway.inputs).toMatchObject({ host: "127.0.0.1", port: 5432, adminUser: "postgres", adminDatabase: "postgres", connectTimeoutMs: 10_000, database: "kong", role: "kong" });
+    expect(find(T.postgres, "core-data-postgres").inputs).toMatchObject({ database: "core_data", role: "core_data" });
+    expect(find(T.mongo, "device-virtual-mongo-user").inputs).toMatchObject({ port: 27018, adminUser: "admin", adminDatabase: "admin", username: "device_virtual", database: "device_virtual", roles: [{ role: "read", db: "device_virtual" }] });
+    expect(find(T.mongo, "core-data-mongo-user").inputs.roles).toEqual([{ role: "readWrite", db: "core_data" }]);
+  });
+
+  it("sends every password as a secret, marks them secret outputs, and replaces delete-first", async () => {
+    const { find } = await buildNode(DATABASES);
+    for (const s of SERVICES) expect(find(T.creds, `${s.name}-db-credentials`).additionalSecretOutputs).toContain("password");
+    for (const r of [find(T.postgres, "kong-postgres"), find(T.mongo, "core-data-mongo-user")]) {
+      expect(isSecretOnWire(r.wire.password), `${r.name} password`).toBe(true);
+      expect(isSecretOnWire(r.wire.adminPassword), `${r.name} adminPassword`).toBe(true);
+      expect(r.additionalSecretOutputs.sort()).toEqual(["adminPassword", "password"]);
+      expect(r.deleteBeforeReplace).toBe(true);
+    }
+  });
+
+  it("writes each service's readiness file after its database resources", async () => {
+    const { find } = await buildNode(DATABASES);
+    const ready = (s: string) => find(T.file, `${s}-ready`).dependencies;
+    expect(ready("kong")).toContain(find(T.postgres, "kong-postgres").urn);
+    expect(ready("core-data")).toEqual(expect.arrayContaining([find(T.postgres, "core-data-postgres").urn, find(T.mongo, "core-data-mongo-user").urn]));
+    expect(ready("device-virtual")).toContain(find(T.mongo, "device-virtual-mongo-user").urn);
+    expect(ready("kong")).not.toContain(find(T.mongo, "core-data-mongo-user").urn);
+  });
+
+  it("outputs where the databases are, and mongoUser for the services that have one", async () => {
+    const { services, dbOutputs } = await buildNode(DATABASES);
+    expect(dbOutputs).toEqual({ postgres: { host: "127.0.0.1", port: 5432, database: "kong", role: "kong" }, mongo: { uri: "mongodb://127.0.0.1:27018" } });
+    expect(services["core-data"].mongoUser).toBe("core_data");
+    expect(services["device-virtual"].mongoUser).toBe("device_virtual");
+    expect(services.kong).not.toHaveProperty("mongoUser");
+  });
+});
+
+describe("database providers' check (as the dynamic-provider host loads them)", { timeout: 120_000 }, () => {
+  type Provider = Required<pulumi.dynamic.ResourceProvider>;
+  const providers = {} as Record<"PostgresRoleDatabase" | "MongoUser", Provider>;
+
+  beforeAll(async () => {
+    const unregister = register();
+    const serialized: Record<string, string> = {};
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          if (typeof args.inputs.__provider === "string") serialized[args.type] = args.inputs.__provider;
+          return { id: `${args.name}_id`, state: args.inputs };
+        },
+        call: (args) => args.inputs,
+      },
+      "edge-security",
+      "unit",
+      false,
+    );
+    const { PostgresRoleDatabase } = await import("../../providers/postgres-role-database");
+    const { MongoUser } = await import("../../providers/mongo-user");
+    const admin = { host: "h", port: 1, adminUser: "a", adminPassword: "p", adminDatabase: "d", connectTimeoutMs: 1 };
+    new PostgresRoleDatabase("pg", { ...admin, role: "r", password: "p", database: "d" });
+    new MongoUser("mongo", { ...admin, username: "u", password: "p", database: "d", roles: [] });
+    await waitForRegistrations();
+    for (const name of Object.keys({ PostgresRoleDatabase: 1, MongoUser: 1 }) as (keyof typeof providers)[]) {
+      const filename = join(PROJECT_ROOT, "__dynamic_provider__.js");
+      const m = new Module(filename) as Module & { _compile(code: string, filename: string): void };
+      m.filename = filename;
+      m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(PROJECT_ROOT);
+      m._compile(serialized[`pulumi-nodejs:dynamic/edge-security:${name}`], filename);
+      providers[name] = (m.exports as { handler: () => Provider }).handler();
+    }
+    return unregister;
+  }, 60_000);
+
+  const pgInputs = { host: "127.0.0.1", port: 5432, adminUser: "postgres", adminDatabase: "postgres", connectTimeoutMs: 1000, role: "kong", password: "pw", database: "kong" };
+  const mongoInputs = { ...pgInputs, port: 27017, adminUser: "admin", adminPassword: "x", adminDatabase: "admin", username: "kong", roles: [{ role: "readWrite", db: "kong" }] };
+
+  it("accepts good inputs", async () => {
+    expect((await providers.PostgresRoleDatabase.check({}, pgInputs)).failures).toEqual([]);
+    expect((await providers.MongoUser.check({}, mongoInputs)).failures).toEqual([]);
+  });
+
+  it("refuses a user name from the secret store with a quote, NUL or 64 bytes, naming the property", async () => {
+    expect((await providers.PostgresRoleDatabase.check({}, { ...pgInputs, role: 'kong"' })).failures).toEqual([{ property: "role", reason: '"kong\\"" contains a quote or NUL character' }]);
+    expect((await providers.MongoUser.check({}, { ...mongoInputs, username: "a\0" })).failures).toEqual([{ property: "username", reason: '"a\\u0000" contains a quote or NUL character' }]);
+    expect((await providers.PostgresRoleDatabase.check({}, { ...pgInputs, role: "r".repeat(64) })).failures?.[0]).toMatchObject({ property: "role", reason: expect.stringContaining("is 64 bytes long") });
+    expect((await providers.PostgresRoleDatabase.check({}, { ...pgInputs, password: "" })).failures).toEqual([{ property: "password", reason: "must be a non-empty string" }]);
+    expect((await providers.MongoUser.check({}, { ...mongoInputs, roles: [{ role: "x", db: "a/b" }] })).failures).toEqual([{ property: "roles", reason: "must be a list of { role, db } with valid names" }]);
+  });
+});
