@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run demo [-- eii-node]: set-up, the stack's local servers (each waits for its readiness file), `up` of the
 # demo stack, then its outputs. npm run demo:down [-- eii-node]: destroy it, then stop its servers.
-#   local     (default) the EdgeX-style node: PKI + secret store (OpenBao)      secrets in /run/edge-security-demo
+#   local     (default) the EdgeX-style node: PKI + secret store (OpenBao) + databases (the machine's PostgreSQL
+#             on 127.0.0.1:5432, FerretDB)                                     secrets in /run/edge-security-demo
 #   eii-node  the EII-style node: PKI + config store (etcd)                      secrets in /run/edge-security-eii
 # Server data lives in .demo/ (it survives down/up, like a node's disk); the secret store's custody file is in
 # /var/lib/edge-security-demo/custody. The demo passphrase is for demos only (see README).
@@ -11,13 +12,23 @@ cd "$EDGE_ROOT"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-$EDGE_DEMO_PASSPHRASE}"
 stack="${2:-local}"
 case "$stack" in
-  local) servers=(openbao); export EDGE_SECRETS_ROOT=/run/edge-security-demo/secrets ;;
+  local)
+    servers=(openbao ferretdb)
+    export EDGE_SECRETS_ROOT=/run/edge-security-demo/secrets
+    # FerretDB's admin password is the one the stack holds (a secret in stacks/Pulumi.local.yaml).
+    export EDGE_FERRETDB_STATE_DIR="$EDGE_ROOT/.demo/ferretdb" EDGE_FERRETDB_ADMIN_PASSWORD_FILE="$EDGE_ROOT/.demo/ferretdb-admin-password"
+    ;;
   eii-node) servers=(etcd); export EDGE_SECRETS_ROOT=/run/edge-security-eii/secrets ;;
   *) echo "demo.sh: unknown demo stack $stack (local or eii-node)" >&2; exit 2 ;;
 esac
 case "${1:-up}" in
   up)
     bash scripts/setup.sh
+    if [ "$stack" = local ]; then
+      mkdir -p "$EDGE_FERRETDB_STATE_DIR"
+      bash scripts/pulumi.sh stack select --create local --secrets-provider passphrase >/dev/null
+      (umask 077; bash scripts/pulumi.sh config get --path --stack local 'edge-security:databases.mongo.adminPassword' >"$EDGE_FERRETDB_ADMIN_PASSWORD_FILE")
+    fi
     bash scripts/servers.sh start "${servers[@]}"
     tsx bin/edge-node.ts up --stack "$stack"
     tsx bin/edge-node.ts outputs --stack "$stack"
