@@ -37,7 +37,8 @@ interface Outputs extends Inputs {
 async function pauseIfAsked(): Promise<void> {
   const marker = process.env.EDGE_TEST_PAUSE_AFTER_INIT;
   if (!marker) return;
-  require("node:fs").writeFileSync(marker, "paused\n");
+  // The provider host runs in a process group of its own: the test needs its pid to kill it with the run.
+  require("node:fs").writeFileSync(marker, `${process.pid}\n`);
   await new Promise((resolve) => setTimeout(resolve, 600_000));
 }
 

@@ -10,6 +10,15 @@ import { changedNames, expectOk, freePort, PROJECT_ROOT, TestNode } from "./harn
 import { OpenBaoServer } from "./openbao-server";
 
 const CUSTODY_SECRET = "integration-custody-secret-0123456789-abcdefghij";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].startsWith("Z");
+  } catch {
+    return false;
+  }
+}
 const CLIENTS = ["kong", "svc-a", "svc-b"];
 
 function nodeConfig(node: TestNode, server: OpenBaoServer, overrides: Record<string, unknown> = {}) {
@@ -285,22 +294,31 @@ describe("secret store init interrupted by kill -9", { timeout: 900_000 }, () =>
     server.start();
   }, 600_000);
 
+  let run: ReturnType<TestNode["spawnRun"]> | undefined;
+
   afterAll(() => {
+    // A failed or timed-out test must not leave the paused run behind.
+    if (run?.pid && run.exitCode === null && run.signalCode === null) process.kill(-run.pid, "SIGKILL");
     server?.stop();
     node.cleanup();
   });
 
   it("converges on the next up with the same store and the same keys; refuses to adopt without custody", async () => {
     const marker = join(node.root, "paused-after-init");
-    const run = node.spawnRun("up", { EDGE_TEST_PAUSE_AFTER_INIT: marker });
+    const paused = node.spawnRun("up", { EDGE_TEST_PAUSE_AFTER_INIT: marker });
+    run = paused;
     let output = "";
-    run.stdout!.on("data", (d) => (output += d));
-    run.stderr!.on("data", (d) => (output += d));
+    paused.stdout!.on("data", (d) => (output += d));
+    paused.stderr!.on("data", (d) => (output += d));
     await expect.poll(() => existsSync(marker), { timeout: 300_000, interval: 500 }).toBe(true);
-    // The whole run (runner, CLI, provider host) dies at once, right after the init response was persisted.
-    process.kill(-run.pid!, "SIGKILL");
-    await new Promise((r) => run.once("exit", r));
-    // The provider host was started by the CLI in the same process group: make sure nothing is left.
+    // The whole run dies at once, right after the init response was persisted: the runner and the CLI (one
+    // process group), and the dynamic-provider host, which the CLI starts in a process group of its own.
+    const providerPid = Number(readFileSync(marker, "utf8"));
+    const exited = new Promise((r) => paused.once("exit", r));
+    process.kill(providerPid, "SIGKILL");
+    process.kill(-paused.pid!, "SIGKILL");
+    await exited;
+    await expect.poll(() => alive(providerPid), { timeout: 10_000 }).toBe(false);
     expect(output).not.toMatch(/secret-store-init.*created/);
 
     expect(server.status()).toMatchObject({ initialized: true, sealed: true });
