@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { curvePublicKeyOf } from "../../clients/curve-keys";
-import { etcdctl, EtcdServer, freePort } from "./etcd-server";
-import { changedNames, expectOk, openssl, RunResult, TestNode } from "./harness";
+import { etcdctl, EtcdServer } from "./etcd-server";
+import { changedNames, expectOk, freePort, openssl, RunResult, TestNode } from "./harness";
 
 const CLIENTS = ["svc-a", "svc-b", "svc-c"];
 const PREFIX = "/eii";

@@ -6,8 +6,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FerretdbServer, freePort } from "./ferretdb-server";
-import { changedNames, expectOk, RunResult, TestNode } from "./harness";
+import { FerretdbServer } from "./ferretdb-server";
+import { changedNames, expectOk, freePort, RunResult, TestNode } from "./harness";
 import { OpenBaoServer } from "./openbao-server";
 import { PgTarget, PrivatePostgres, psql, SHARED_POSTGRES, sql } from "./postgres-server";
 

@@ -9,7 +9,8 @@ import { changeRootPassword, disableAuth, enableAuth, inspectAuth } from "../../
 import { closeEtcdClients, EtcdTarget, withEtcd } from "../../clients/etcd-connection";
 import { readKeys, writeKeys } from "../../clients/etcd-keys";
 import { createSelfSignedCa, issueServiceCertificate } from "../../clients/pki";
-import { etcdctl, EtcdServer, freePort } from "./etcd-server";
+import { etcdctl, EtcdServer } from "./etcd-server";
+import { freePort } from "./harness";
 
 describe("etcd clients on a real etcd", { timeout: 300_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), "edge-it-etcd-"));

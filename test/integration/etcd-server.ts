@@ -1,23 +1,10 @@
 // The test's own etcd, started through scripts/servers/etcd.sh on free loopback ports, and etcdctl (the real
 // client) with a given identity.
 import { execFile, execFileSync } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./harness";
 
 const SCRIPT = join(PROJECT_ROOT, "scripts/servers/etcd.sh");
-
-/** A port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 export class EtcdServer {
   readonly endpoint: string;

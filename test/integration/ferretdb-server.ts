@@ -3,26 +3,13 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { MongoClient } from "mongodb";
-import { PROJECT_ROOT } from "./harness";
+import { freePort, PROJECT_ROOT } from "./harness";
 
 const run = promisify(execFile);
 const SCRIPT = join(PROJECT_ROOT, "scripts/servers/ferretdb.sh");
-
-/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export class FerretdbServer {
   readonly host = "127.0.0.1";

@@ -60,8 +60,7 @@ export class TestNode {
     const salt = existsSync(this.stackFile) ? /^\s*"?encryptionsalt"?: "?([^"\s]+)"?,?$/m.exec(readFileSync(this.stackFile, "utf8"))?.[1] : undefined;
     writeFileSync(this.stackFile, JSON.stringify({ config: namespaced, ...(salt ? { encryptionsalt: salt } : {}) }, null, 2));
     if (Object.keys(secrets).length === 0) return;
-    this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
-    for (const [k, v] of Object.entries(secrets)) this.pulumi("config", "set", "--secret", "--stack", this.stack, `edge-security:${k}`, v);
+    for (const [k, v] of Object.entries(secrets)) this.setSecretConfig(k, v);
   }
 
   /** The real CLI in this project, with its own backend and passphrase. */

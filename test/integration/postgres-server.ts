@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "./ferretdb-server";
+import { freePort } from "./harness";
 
 const exec = promisify(execFile);
 
