@@ -4,6 +4,7 @@ import Module from "node:module";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { isSecretOnWire, lookups, recordingMocks, valueOf, waitForRegistrations } from "./recording-mocks";
 
 const T = {
   creds: "pulumi-nodejs:dynamic/edge-security:ServiceDbCredentials",
@@ -13,73 +14,15 @@ const T = {
   databases: "edge-security:databases:Databases",
   node: "edge-security:node:EdgeNode",
 };
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const isSecretOnWire = (v: unknown) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 const PROJECT_ROOT = resolve(__dirname, "../..");
 const { register } = Module.createRequire(__filename)("tsx/cjs/api") as { register(): () => void };
 
-interface Registration {
-  type: string;
-  name: string;
-  parent: string;
-  urn?: string;
-  inputs: Record<string, any>;
-  wire: Record<string, any>;
-  additionalSecretOutputs: string[];
-  deleteBeforeReplace: boolean;
-  dependencies: string[];
-}
-
-/** Fresh mocks recording every registration; outputs named in additionalSecretOutputs come back as secrets. */
-async function recordingMocks(): Promise<Registration[]> {
-  const registrations: Registration[] = [];
-  const pending = new Map<string, Registration>();
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        const reg = pending.get(`${args.type}::${args.name}`)!;
-        reg.inputs = args.inputs;
-        const fake: Record<string, unknown> = {
-          serialNumber: `serial-${args.name}`,
-          username: args.inputs.username ?? (args.inputs.service ? `user_${args.inputs.service}` : undefined),
-          password: args.inputs.password ?? (args.type.endsWith(":ServiceDbCredentials") ? `password of ${args.name}` : undefined),
-        };
-        const state: Record<string, unknown> = { ...args.inputs, ...Object.fromEntries(Object.entries(fake).filter(([, v]) => v !== undefined)) };
-        for (const key of reg.additionalSecretOutputs) if (key in state) state[key] = pulumi.secret(state[key]);
-        return { id: `${args.name}_id`, state };
-      },
-      call: (args) => args.inputs,
-    },
-    "edge-security",
-    "unit",
-    false,
-  );
-  const monitor = (pulumi.runtime as unknown as { getMonitor(): any }).getMonitor();
-  const registerResource = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
-    const reg: Registration = {
-      type: req.getType(),
-      name: req.getName(),
-      parent: req.getParent(),
-      inputs: {},
-      wire: req.getObject()?.toJavaScript() ?? {},
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      deleteBeforeReplace: req.getDeletebeforereplace(),
-      dependencies: req.getDependenciesList(),
-    };
-    registrations.push(reg);
-    pending.set(`${reg.type}::${reg.name}`, reg);
-    return registerResource(req, (err: any, res: any) => {
-      if (res) reg.urn = res.getUrn();
-      callback(err, res);
-    });
-  };
-  return registrations;
-}
-
-const waitForRegistrations = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-const valueOf = <V>(output: pulumi.Output<V>) => new Promise<V>((done) => output.apply(done));
+/** Fake outputs: the credentials' username and password (as the secret store's resource would give them). */
+const credentialOutputs = (args: pulumi.runtime.MockResourceArgs): Record<string, unknown> => ({
+  serialNumber: `serial-${args.name}`,
+  username: args.inputs.username ?? (args.inputs.service ? `user_${args.inputs.service}` : undefined),
+  password: args.inputs.password ?? (args.type.endsWith(":ServiceDbCredentials") ? `password of ${args.name}` : undefined),
+});
 
 const SERVICES = [{ name: "kong" }, { name: "core-data" }, { name: "device-virtual" }];
 
@@ -87,7 +30,7 @@ async function buildNode(databases: unknown) {
   const { parseNodeConfig } = await import("../../config/node-config");
   // The passwords come from the secret store, so the stack has one (its own service gets no credentials).
   const config = parseNodeConfig({ secretsRoot: "/run/unit/secrets", services: [{ name: "secretstore" }, ...SERVICES], secretStore: {}, databases });
-  const registrations = await recordingMocks();
+  const registrations = await recordingMocks(credentialOutputs);
   const { EdgeNode } = await import("../../components/edge-node");
   const node = new EdgeNode("node", { config, custodySecret: pulumi.secret("custody-secret-custody-secret-custody") });
   const services = await valueOf(node.outputs.services);
@@ -96,12 +39,7 @@ async function buildNode(databases: unknown) {
     mongo: node.outputs.databases.mongo,
   };
   await waitForRegistrations();
-  const find = (type: string, name: string) => {
-    const found = registrations.filter((r) => r.type === type && r.name === name);
-    expect(found, `${type} ${name}`).toHaveLength(1);
-    return found[0];
-  };
-  return { node, registrations, services, dbOutputs, find, count: (type: string) => registrations.filter((r) => r.type === type).length };
+  return { node, registrations, services, dbOutputs, ...lookups(registrations) };
 }
 
 describe("EdgeNode with databases (Pulumi mocks)", { timeout: 120_000 }, () => {

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import type { ImportedCa } from "../../clients/ca-import";
 import type { NodeConfig } from "../../config/node-config";
+import { isSecretOnWire, lookups, recordingMocks, SECRET_SIG, SIG_KEY, valueOf, waitForRegistrations } from "./recording-mocks";
 
 const T = {
   node: "edge-security:node:EdgeNode",
@@ -21,102 +22,29 @@ const STORE = {
   credentials: "pulumi-nodejs:dynamic/edge-security:ServiceDbCredentials",
   tls: "pulumi-nodejs:dynamic/edge-security:SecretStoreCertificate",
 };
-// How the Node SDK marks a secret value on the wire.
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const isSecretOnWire = (v: unknown) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 
-interface Registration {
-  type: string;
-  name: string;
-  parent: string;
-  urn?: string;
-  /** Inputs as the mock's newResource sees them (a secret arrives as { [SIG_KEY]: SECRET_SIG, value }). */
-  inputs: Record<string, any>;
-  /** The request's property object as sent on the wire (secrets still wrapped). */
-  wire: Record<string, any>;
-  additionalSecretOutputs: string[];
-  deleteBeforeReplace: boolean;
-  propertyDependencies: Record<string, string[]>;
-  dependencies: string[];
-}
-
-/**
- * Installs fresh mocks that record every registration. Like the engine, the fake outputs named in
- * additionalSecretOutputs come back as secrets.
- */
-async function recordingMocks(): Promise<Registration[]> {
-  const registrations: Registration[] = [];
-  const pending = new Map<string, Registration>();
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        const reg = pending.get(`${args.type}::${args.name}`)!;
-        reg.inputs = args.inputs;
-        const fake: Record<string, unknown> = {
-          certPem: `cert of ${args.name}`,
-          keyPem: `key of ${args.name}`,
-          trustBundlePem: `bundle of ${args.name}`,
-          serialNumber: `serial-${args.name}`,
-          fingerprint: `fp-${args.name}`,
-          dir: args.inputs.dir,
-          certPath: args.inputs.dir && join(args.inputs.dir, "cert.pem"),
-          keyPath: args.inputs.dir && join(args.inputs.dir, "key.pem"),
-          path: args.inputs.path,
-        };
-        const state: Record<string, unknown> = { ...args.inputs, ...Object.fromEntries(Object.entries(fake).filter(([, v]) => v !== undefined)) };
-        for (const key of reg.additionalSecretOutputs) if (key in state) state[key] = pulumi.secret(state[key]);
-        return { id: `${args.name}_id`, state };
-      },
-      call: (args) => args.inputs,
-    },
-    "edge-security",
-    "unit",
-    false,
-  );
-  const monitor = (pulumi.runtime as unknown as { getMonitor(): any }).getMonitor();
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
-    const deps: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((v: any, k: string) => (deps[k] = v.getUrnsList()));
-    const reg: Registration = {
-      type: req.getType(),
-      name: req.getName(),
-      parent: req.getParent(),
-      inputs: {},
-      wire: req.getObject()?.toJavaScript() ?? {},
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      deleteBeforeReplace: req.getDeletebeforereplace(),
-      propertyDependencies: deps,
-      dependencies: req.getDependenciesList(),
-    };
-    registrations.push(reg);
-    pending.set(`${reg.type}::${reg.name}`, reg);
-    return register(req, (err: any, res: any) => {
-      if (res) reg.urn = res.getUrn();
-      callback(err, res);
-    });
-  };
-  return registrations;
-}
-
-const waitForRegistrations = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-const valueOf = <V>(output: pulumi.Output<V>) => new Promise<V>((resolve) => output.apply(resolve));
+/** Fake outputs of the PKI's resources, derived from their names and inputs. */
+const pkiOutputs = (args: pulumi.runtime.MockResourceArgs): Record<string, unknown> => ({
+  certPem: `cert of ${args.name}`,
+  keyPem: `key of ${args.name}`,
+  trustBundlePem: `bundle of ${args.name}`,
+  serialNumber: `serial-${args.name}`,
+  fingerprint: `fp-${args.name}`,
+  dir: args.inputs.dir,
+  certPath: args.inputs.dir && join(args.inputs.dir, "cert.pem"),
+  keyPath: args.inputs.dir && join(args.inputs.dir, "key.pem"),
+  path: args.inputs.path,
+});
 
 async function buildNode(config: NodeConfig, importedCa?: ImportedCa, custodySecret?: pulumi.Input<string>) {
-  const registrations = await recordingMocks();
+  const registrations = await recordingMocks(pkiOutputs);
   // The modules that create resources are loaded after the mocks are in place.
   const { EdgeNode } = await import("../../components/edge-node");
   const node = new EdgeNode("node", { config, importedCa, custodySecret });
   const services = await valueOf(node.outputs.services);
   const caCertPath = await valueOf(node.outputs.caCertPath);
   await waitForRegistrations();
-  const count = (type: string) => registrations.filter((r) => r.type === type).length;
-  const find = (type: string, name: string) => {
-    const found = registrations.filter((r) => r.type === type && r.name === name);
-    expect(found, `${type} ${name}`).toHaveLength(1);
-    return found[0];
-  };
+  const { find, count } = lookups(registrations);
   return { node, registrations, services, caCertPath, count, find };
 }
 
