@@ -27,6 +27,7 @@ export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_
     secretStore: config.getObject("secretStore"),
     configStore: config.getObject("configStore"),
     databases: config.getObject("databases"),
+    gateway: config.getObject("gateway"),
   });
   // Admin passwords must come in as secrets (`pulumi config set --secret --path ...`), never as plain config.
   if (hasAdminPassword(nodeConfig.databases) && !isConfigSecret(`${CONFIG_NAMESPACE}:databases`)) {

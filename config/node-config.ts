@@ -5,6 +5,7 @@ import { KEY_TYPES } from "../clients/pki";
 import { SecretStoreConfig, secretStoreProblem, secretStoreSchema } from "./secret-store";
 import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./config-store";
 import { DatabasesConfig, databasesSchema, resolveDatabases } from "./databases";
+import { GatewayConfig, gatewaySchema, resolveGateway } from "./gateway";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -78,6 +79,7 @@ const nodeSchema = z
     secretStore: secretStoreSchema.optional(),
     configStore: configStoreSchema.optional(),
     databases: databasesSchema.optional(),
+    gateway: gatewaySchema.optional(),
   })
   .strict();
 
@@ -99,6 +101,8 @@ export interface NodeConfig {
   /** Set when the stack has an enabled `configStore` section. */
   configStore?: ConfigStoreConfig;
   databases?: DatabasesConfig;
+  /** Set when the stack has a `gateway` section: the kind, its service and the checked routes. */
+  gateway?: GatewayConfig;
 }
 
 function keyPath(path: (string | number)[]): string {
@@ -117,7 +121,10 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
   }
   const { secretsRoot, pki, services, configStore, databases } = parsed.data;
-  const secretStore = parsed.data.secretStore && { ...parsed.data.secretStore, gatewayService: parsed.data.secretStore.gatewayService ?? (services.some((s) => s.name === "kong") ? "kong" : undefined) };
+  // The store keeps the gateway's certificate: the gateway section's service when there is one, else a "kong" service.
+  const gatewayService = parsed.data.gateway && (parsed.data.gateway.service ?? parsed.data.gateway.kind);
+  const gatewayServiceKnown = gatewayService !== undefined && services.some((s) => s.name === gatewayService);
+  const secretStore = parsed.data.secretStore && { ...parsed.data.secretStore, gatewayService: parsed.data.secretStore.gatewayService ?? (gatewayServiceKnown ? gatewayService : undefined) ?? (services.some((s) => s.name === "kong") ? "kong" : undefined) };
 
   const seen = new Set<string>();
   services.forEach((s, i) => {
@@ -166,5 +173,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   const fail = (path: (string | number)[], message: string): never => {
     throw new ConfigError(`${keyPath(path)}: ${message}`);
   };
-  return configStore ? { ...node, configStore: resolveConfigStore(configStore, node.services, fail) } : node;
+  const gateway = parsed.data.gateway && resolveGateway(parsed.data.gateway, node.services.map((s) => s.name), secretStore !== undefined, parsed.data.secretStore?.gatewayService, fail);
+  const withGateway = gateway ? { ...node, gateway } : node;
+  return configStore ? { ...withGateway, configStore: resolveConfigStore(configStore, node.services, fail) } : withGateway;
 }
