@@ -314,3 +314,129 @@ export async function kvRead(endpoint: StoreEndpoint, token: string, mount: stri
 export async function kvDestroy(endpoint: StoreEndpoint, token: string, mount: string, path: string): Promise<void> {
   await call(endpoint, "DELETE", kvPath(mount, "metadata", path), { token, accept: [404] });
 }
+
+// ---- Gateway users and tokens (the identity engine, as EdgeX 3/4 use it): userpass logins, entities with an
+// alias on the userpass mount, an OIDC signing key and one OIDC role per user.
+
+/** The auth method mounted at `path` (no slashes), or undefined. */
+export async function readAuthMount(endpoint: StoreEndpoint, adminToken: string, path: string): Promise<{ type: string; accessor: string } | undefined> {
+  const { json } = await call(endpoint, "GET", "sys/auth", { token: adminToken });
+  const mounts = json.data ?? json;
+  const mount = mounts[`${path}/`];
+  return mount ? { type: mount.type, accessor: mount.accessor } : undefined;
+}
+
+export async function enableAuth(endpoint: StoreEndpoint, adminToken: string, path: string, type: string, description: string): Promise<void> {
+  await call(endpoint, "POST", `sys/auth/${path}`, { token: adminToken, body: { type, description } });
+}
+
+export async function disableAuth(endpoint: StoreEndpoint, adminToken: string, path: string): Promise<void> {
+  await call(endpoint, "DELETE", `sys/auth/${path}`, { token: adminToken });
+}
+
+/** The identity tokens' issuer setting (a URL; the `iss` claim is it + "/v1/identity/oidc"). */
+export async function readOidcIssuer(endpoint: StoreEndpoint, adminToken: string): Promise<string> {
+  const { json } = await call(endpoint, "GET", "identity/oidc/config", { token: adminToken });
+  return json.data?.issuer ?? "";
+}
+
+export async function writeOidcIssuer(endpoint: StoreEndpoint, adminToken: string, issuer: string): Promise<void> {
+  await call(endpoint, "POST", "identity/oidc/config", { token: adminToken, body: { issuer } });
+}
+
+export interface OidcKey {
+  algorithm: string;
+  allowedClientIds: string[];
+}
+
+export async function readOidcKey(endpoint: StoreEndpoint, adminToken: string, name: string): Promise<OidcKey | undefined> {
+  const { status, json } = await call(endpoint, "GET", `identity/oidc/key/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+  return status === 404 || !json?.data ? undefined : { algorithm: json.data.algorithm, allowedClientIds: json.data.allowed_client_ids ?? [] };
+}
+
+export async function writeOidcKey(endpoint: StoreEndpoint, adminToken: string, name: string, key: OidcKey): Promise<void> {
+  await call(endpoint, "POST", `identity/oidc/key/${encodeURIComponent(name)}`, { token: adminToken, body: { algorithm: key.algorithm, allowed_client_ids: key.allowedClientIds } });
+}
+
+export async function deleteOidcKey(endpoint: StoreEndpoint, adminToken: string, name: string): Promise<void> {
+  await call(endpoint, "DELETE", `identity/oidc/key/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+}
+
+export interface OidcRole {
+  key: string;
+  /** Seconds. */
+  ttl: number;
+  clientId: string;
+  /** JSON of extra claims. */
+  template: string;
+}
+
+export async function readOidcRole(endpoint: StoreEndpoint, adminToken: string, name: string): Promise<OidcRole | undefined> {
+  const { status, json } = await call(endpoint, "GET", `identity/oidc/role/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+  if (status === 404 || !json?.data) return undefined;
+  // The store may hand the template back base64-encoded.
+  const raw: string = json.data.template ?? "";
+  const template = raw.trim().startsWith("{") || raw === "" ? raw : Buffer.from(raw, "base64").toString("utf8");
+  return { key: json.data.key, ttl: json.data.ttl, clientId: json.data.client_id, template };
+}
+
+export async function writeOidcRole(endpoint: StoreEndpoint, adminToken: string, name: string, role: OidcRole): Promise<void> {
+  await call(endpoint, "POST", `identity/oidc/role/${encodeURIComponent(name)}`, { token: adminToken, body: { key: role.key, ttl: role.ttl, client_id: role.clientId, template: role.template } });
+}
+
+export async function deleteOidcRole(endpoint: StoreEndpoint, adminToken: string, name: string): Promise<void> {
+  await call(endpoint, "DELETE", `identity/oidc/role/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+}
+
+export interface Entity {
+  id: string;
+  policies: string[];
+  aliases: { name: string; mountAccessor: string }[];
+}
+
+export async function readEntity(endpoint: StoreEndpoint, adminToken: string, name: string): Promise<Entity | undefined> {
+  const { status, json } = await call(endpoint, "GET", `identity/entity/name/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+  if (status === 404 || !json?.data) return undefined;
+  return { id: json.data.id, policies: json.data.policies ?? [], aliases: (json.data.aliases ?? []).map((a: any) => ({ name: a.name, mountAccessor: a.mount_accessor })) };
+}
+
+/** Creates or updates the entity by name; returns it. */
+export async function writeEntity(endpoint: StoreEndpoint, adminToken: string, name: string, policies: string[], metadata: Record<string, string>): Promise<Entity> {
+  await call(endpoint, "POST", `identity/entity/name/${encodeURIComponent(name)}`, { token: adminToken, body: { policies, metadata } });
+  const entity = await readEntity(endpoint, adminToken, name);
+  if (!entity) throw new SecretStoreError(`the secret store at ${endpoint.address} did not keep the identity entity ${JSON.stringify(name)}`);
+  return entity;
+}
+
+export async function deleteEntity(endpoint: StoreEndpoint, adminToken: string, name: string): Promise<void> {
+  await call(endpoint, "DELETE", `identity/entity/name/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+}
+
+export async function createEntityAlias(endpoint: StoreEndpoint, adminToken: string, name: string, canonicalId: string, mountAccessor: string): Promise<void> {
+  await call(endpoint, "POST", "identity/entity-alias", { token: adminToken, body: { name, canonical_id: canonicalId, mount_accessor: mountAccessor } });
+}
+
+export async function userpassUserExists(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string): Promise<boolean> {
+  const { status } = await call(endpoint, "GET", `auth/${mount}/users/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+  return status !== 404;
+}
+
+export async function writeUserpassUser(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string, opts: { password: string; tokenPolicies: string[]; tokenTtl: string }): Promise<void> {
+  await call(endpoint, "POST", `auth/${mount}/users/${encodeURIComponent(name)}`, { token: adminToken, body: { password: opts.password, token_policies: opts.tokenPolicies, token_ttl: opts.tokenTtl, token_max_ttl: opts.tokenTtl } });
+}
+
+export async function deleteUserpassUser(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string): Promise<void> {
+  await call(endpoint, "DELETE", `auth/${mount}/users/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+}
+
+/** Logs in with userpass; the client token, or undefined when the store refuses the name or password. */
+export async function userpassLogin(endpoint: StoreEndpoint, mount: string, name: string, password: string): Promise<string | undefined> {
+  const { status, json } = await call(endpoint, "POST", `auth/${mount}/login/${encodeURIComponent(name)}`, { body: { password }, accept: [400, 403] });
+  return status >= 400 ? undefined : json.auth.client_token;
+}
+
+/** The identity token (a JWT) of the role for the token's entity. */
+export async function oidcToken(endpoint: StoreEndpoint, token: string, role: string): Promise<string> {
+  const { json } = await call(endpoint, "GET", `identity/oidc/token/${encodeURIComponent(role)}`, { token });
+  return json.data.token;
+}

@@ -7,6 +7,7 @@ import type { NodeConfig } from "../config/node-config";
 import { PlainFile } from "../providers/plain-file";
 import { ConfigStore, ConfigStoreServiceOutputs } from "./configstore";
 import { Databases, DatabasesOutputs } from "./databases";
+import { NginxGateway } from "./gateway/nginx-gateway";
 import { Pki } from "./pki";
 import { SecretStore, SecretStoreServiceOutputs } from "./secret-store";
 
@@ -33,6 +34,8 @@ export interface EdgeNodeOutputs {
   configStore?: { endpoint: string; prefix: string; caCertPath: pulumi.Output<string | undefined> };
   /** Present when `databases` is configured: where each database is, no passwords. */
   databases?: DatabasesOutputs;
+  /** Present when `gateway` is configured: where it serves, its routes and users (passwords are secrets). */
+  gateway?: unknown;
 }
 
 export class EdgeNode extends pulumi.ComponentResource {
@@ -40,6 +43,7 @@ export class EdgeNode extends pulumi.ComponentResource {
   readonly secretStore?: SecretStore;
   readonly configStore?: ConfigStore;
   readonly databases?: Databases;
+  readonly nginxGateway?: NginxGateway;
   readonly outputs: EdgeNodeOutputs;
 
   constructor(name: string, args: EdgeNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -64,7 +68,11 @@ export class EdgeNode extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: [this.secretStore, this.configStore, this.databases].flatMap((component) => component?.serviceResources[service.name] ?? []),
+          dependsOn: [
+            ...[this.secretStore, this.configStore, this.databases].flatMap((component) => component?.serviceResources[service.name] ?? []),
+            // NGINX and its auth service start on the gateway's readiness file: its configuration comes first.
+            ...(this.nginxGateway && service.name === config.gateway?.service ? this.nginxGateway.resources : []),
+          ],
         },
       ));
     const serverOf = (name: string) => config.services.find((s) => s.name === name);
@@ -102,6 +110,10 @@ export class EdgeNode extends pulumi.ComponentResource {
       this.databases = new Databases("databases", { ...config.databases, credentials: this.secretStore!.credentials }, { parent: this });
     }
 
+    if (config.gateway?.kind === "nginx") {
+      this.nginxGateway = new NginxGateway("gateway", { config: config.gateway, secretsRoot: config.secretsRoot, secretStore: this.secretStore!, caCertPath: this.pki.caCertPath }, { parent: this });
+    }
+
     const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
     for (const service of config.services) {
       readyFile(service);
@@ -121,6 +133,9 @@ export class EdgeNode extends pulumi.ComponentResource {
       ...(this.secretStore ? { secretStore: { address: this.secretStore.address, caCertPath: this.secretStore.caCertPath } } : {}),
       ...(this.configStore ? { configStore: { endpoint: this.configStore.endpoint, prefix: this.configStore.prefix, caCertPath: this.configStore.caCertPath } } : {}),
       ...(this.databases ? { databases: this.databases.outputs } : {}),
+      ...(this.nginxGateway
+        ? { gateway: { ...this.nginxGateway.outputs, users: Object.fromEntries(Object.entries(this.nginxGateway.outputs.users).map(([user, paths]) => [user, { ...paths, password: this.nginxGateway!.passwords[user] }])) } }
+        : {}),
     };
     this.registerOutputs(this.outputs);
   }

@@ -66,6 +66,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 export class SecretStoreCertificate extends pulumi.dynamic.Resource {
   declare readonly path: pulumi.Output<string>;
+  declare readonly certPem: pulumi.Output<string>;
 
   constructor(name: string, args: SecretStoreCertificateInputs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, { ...args, inStore: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys"] }), "edge-security", "SecretStoreCertificate");

@@ -25,6 +25,8 @@ missing=()
 command -v openssl >/dev/null || missing+=(openssl)
 command -v etcd >/dev/null || missing+=(etcd-server)
 command -v etcdctl >/dev/null || missing+=(etcd-client)
+command -v nginx >/dev/null || missing+=(nginx-light) # the NGINX gateway (a private instance, scripts/servers/nginx.sh)
+command -v wrk >/dev/null || missing+=(wrk)           # the gateway benchmark's load tool
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then step "missing Debian packages: ${missing[*]} (install them as root)"; exit 1; fi
   step "apt-get install ${missing[*]}"

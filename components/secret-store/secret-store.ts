@@ -13,6 +13,7 @@ import { SecretStoreUnseal } from "../../providers/secret-store-unseal";
 import { ServiceDbCredentials } from "../../providers/service-db-credentials";
 import { ServiceSecretToken } from "../../providers/service-secret-token";
 import type { ServiceCertificate } from "../../providers/service-certificate";
+import type { SecretStoreAdminArgs } from "../../providers/secret-store-admin";
 
 /** The token file in each service's folder: the store's token-create response as it returned it. */
 export const TOKEN_FILE_NAME = "secrets-token.json";
@@ -53,6 +54,10 @@ export class SecretStore extends pulumi.ComponentResource {
   /** What must exist before each service's readiness file. */
   readonly serviceResources: Record<string, pulumi.Resource[]> = {};
   readonly gatewayTlsPath?: string;
+  /** The gateway's certificate in the store (for the gateway to read back), with its mount and path inside it. */
+  readonly gatewayTls?: { resource: SecretStoreCertificate; mount: pulumi.Output<string>; path: string };
+  /** What a resource of another concern needs to act on the store (unseal keys: a secret), once it is unsealed. */
+  readonly admin: SecretStoreAdminArgs & { unsealed: pulumi.Resource };
 
   constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-security:secretstore:SecretStore", name, {}, opts);
@@ -73,6 +78,7 @@ export class SecretStore extends pulumi.ComponentResource {
     const unseal = new SecretStoreUnseal(`${name}-unseal`, { ...endpoint, unsealKeys: init.unsealKeys }, { parent: this });
     // Every admin step waits for the unseal (dependsOn: its registration waits for the unseal to finish).
     const admin = { ...endpoint, unsealKeys: init.unsealKeys };
+    this.admin = { ...admin, unsealed: unseal };
     const kv = new SecretStoreKvMount(`${name}-kv`, { ...admin, mount: config.kvMount }, { parent: this, dependsOn: [unseal] });
 
     for (const service of args.services) {
@@ -115,6 +121,7 @@ export class SecretStore extends pulumi.ComponentResource {
         { parent: this },
       );
       (this.serviceResources[config.gatewayService] ??= []).push(tls);
+      this.gatewayTls = { resource: tls, mount: kv.mount, path: `${config.pathPrefix}/${config.gatewayService}/${TLS_ENTRY}` };
     }
 
     this.address = unseal.address;
