@@ -8,3 +8,4 @@ tsx bench/pki.ts
 tsx bench/secret-store.ts
 tsx bench/config-store.ts
 tsx bench/databases.ts
+tsx bench/gateway-nginx.ts

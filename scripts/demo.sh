@@ -13,7 +13,8 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-$EDGE_DEMO_PASSPHRA
 stack="${2:-local}"
 case "$stack" in
   local)
-    servers=(openbao ferretdb)
+    # The NGINX gateway (and its auth service) fronts two small demo services.
+    servers=(openbao ferretdb nginx gateway-auth demo-upstreams)
     export EDGE_SECRETS_ROOT=/run/edge-security-demo/secrets
     # FerretDB's admin password is the one the stack holds (a secret in stacks/Pulumi.local.yaml).
     export EDGE_FERRETDB_STATE_DIR="$EDGE_ROOT/.demo/ferretdb" EDGE_FERRETDB_ADMIN_PASSWORD_FILE="$EDGE_ROOT/.demo/ferretdb-admin-password"
@@ -32,6 +33,7 @@ case "${1:-up}" in
     bash scripts/servers.sh start "${servers[@]}"
     tsx bin/edge-node.ts up --stack "$stack"
     tsx bin/edge-node.ts outputs --stack "$stack"
+    if [ "$stack" = local ]; then tsx scripts/demo-gateway.ts "$stack" "$EDGE_ROOT/.demo/gateway-auth-header"; fi
     ;;
   down)
     tsx bin/edge-node.ts destroy --stack "$stack"

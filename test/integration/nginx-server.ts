@@ -1,11 +1,10 @@
 // The NGINX gateway's two local servers for integration tests (NGINX, the auth service), started and stopped
 // through scripts/servers/nginx.sh and gateway-auth.sh as the demo does; small HTTP upstreams on loopback; and an
-// HTTPS client that trusts only the node CA.
+// HTTPS client that trusts only the node CA (clients/gateway-client.ts).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, IncomingHttpHeaders, Server } from "node:http";
 import { join } from "node:path";
-import { Agent, request } from "undici";
 import { PROJECT_ROOT, TestNode } from "./harness";
 
 export class GatewayServers {
@@ -66,44 +65,4 @@ export class Upstream {
   }
 }
 
-/** HTTPS to the gateway, trusting only the node CA (TLS 1.3 is all the gateway speaks). */
-export class GatewayClient {
-  private readonly agent: Agent;
-
-  constructor(
-    readonly base: string,
-    caPem: string,
-  ) {
-    this.agent = new Agent({ connect: { ca: caPem, minVersion: "TLSv1.3" } });
-  }
-
-  async send(path: string, opts: { method?: "GET" | "POST"; headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; json: any }> {
-    const res = await request(new URL(path, this.base), {
-      method: opts.method ?? "GET",
-      headers: { ...(opts.body !== undefined ? { "content-type": "application/json" } : {}), ...opts.headers },
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      dispatcher: this.agent,
-    });
-    const text = await res.body.text();
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
-    return { status: res.statusCode, json };
-  }
-
-  /** Logs in through the gateway (userpass), then gets the user's identity token: EdgeX's two calls. */
-  async token(user: { loginPath: string; tokenPath: string }, password: string): Promise<string> {
-    const login = await this.send(user.loginPath, { method: "POST", body: { password } });
-    if (login.status !== 200) throw new Error(`login through the gateway answered ${login.status}`);
-    const token = await this.send(user.tokenPath, { headers: { "x-vault-token": login.json.auth.client_token } });
-    if (token.status !== 200) throw new Error(`the token request through the gateway answered ${token.status}: ${JSON.stringify(token.json)}`);
-    return token.json.data.token;
-  }
-
-  close(): Promise<void> {
-    return this.agent.close();
-  }
-}
+export { GatewayClient } from "../../clients/gateway-client";

@@ -1,0 +1,96 @@
+// Benchmark (not a test): requests per second and p99 latency through the NGINX gateway on loopback, measured
+// with wrk (Debian) at 200 connections: the upstream alone (the floor), a public route (TLS + proxy, no token
+// check) and a route with token checking (auth_request to the auth service, a JWT from the real OpenBao).
+// Target: token checking keeps at least half of the public route's rate, and no request fails.
+// BENCH_GATEWAY_SECONDS (10) and BENCH_GATEWAY_CONNECTIONS (200) tune it.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ExponentialBackoff, handleAll, retry } from "cockatiel";
+import { expectOk, freePort, TestNode } from "../test/integration/harness";
+import { GatewayClient, GatewayServers, Upstream } from "../test/integration/nginx-server";
+import { OpenBaoServer } from "../test/integration/openbao-server";
+import { run } from "./measure";
+
+const SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_GATEWAY_CONNECTIONS ?? 200);
+
+interface Load {
+  rps: number;
+  p99ms: number;
+  requests: number;
+  failed: number;
+}
+
+/** One wrk run; failures are socket errors plus non-2xx answers. */
+function wrk(url: string, headers: Record<string, string> = {}): Load {
+  const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), url];
+  const out = execFileSync("wrk", args, { encoding: "utf8" });
+  const unit = (value: string, u: string) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[u];
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(out);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const failed = non2xx + (socket ? socket.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0), p99ms: p99 ? unit(p99[1], p99[2]) : NaN, requests, failed };
+}
+
+run(async () => {
+  const node = new TestNode("bench-gateway");
+  const store = await OpenBaoServer.create(node);
+  const upstream = await Upstream.start("bench");
+  upstream.seen.push = () => 0; // no memory of millions of requests
+  const listen = `127.0.0.1:${await freePort()}`;
+  const servers = new GatewayServers(node, "nginx");
+  let client: GatewayClient | undefined;
+  try {
+    node.configure(
+      {
+        services: [{ name: "secretstore", extraSans: ["127.0.0.1"] }, { name: "nginx" }],
+        secretStore: { address: store.address, custodyDir: join(node.root, "custody") },
+        gateway: {
+          kind: "nginx",
+          extraRoutes: [
+            { name: "open", url: `http://127.0.0.1:${upstream.port}`, public: true },
+            { name: "checked", url: `http://127.0.0.1:${upstream.port}` },
+          ],
+          nginx: { listen, authListen: `127.0.0.1:${await freePort()}`, users: [{ name: "bench" }] },
+        },
+      },
+      { secretStoreCustodySecret: "bench-custody-secret-0123456789abcdefghij" },
+    );
+    store.start();
+    servers.start();
+    expectOk(await node.run("up"));
+    client = new GatewayClient(`https://${listen}`, readFileSync(join(node.secretsRoot, "ca.pem"), "utf8"));
+    await retry(handleAll, { maxAttempts: 60, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) }).execute(async () => {
+      if ((await client!.send("/checked/")).status !== 401) throw new Error("gateway not ready");
+    });
+    const user = JSON.parse(node.pulumi("stack", "output", "--json", "--show-secrets", "--stack", node.stack)).gateway.users.bench;
+    const token = await client.token(user, user.password);
+
+    const floor = wrk(`http://127.0.0.1:${upstream.port}/`);
+    const open = wrk(`https://${listen}/open/`);
+    const checked = wrk(`https://${listen}/checked/`, { authorization: `Bearer ${token}` });
+    const row = (name: string, l: Load) => `| ${name} | ${l.rps.toFixed(0)} | ${(l.rps / floor.rps).toFixed(2)} | ${l.p99ms.toFixed(1)} | ${l.requests} | ${l.failed} |`;
+    console.log(
+      [
+        `NGINX gateway on loopback, wrk -t2 -c${CONNECTIONS} -d${SECONDS}s (TLS 1.3 to the gateway, HTTP/1.1 keep-alive to the upstream and the auth service):`,
+        "| path | requests/s | ratio to floor | p99 (ms) | requests | failed |",
+        "|---|---|---|---|---|---|",
+        row("upstream alone (floor, plain HTTP)", floor),
+        row("gateway, public route (no token check)", open),
+        row("gateway, token checked (auth_request + JWT)", checked),
+      ].join("\n"),
+    );
+    const ratio = checked.rps / open.rps;
+    console.log(`token checking keeps ${(ratio * 100).toFixed(0)} % of the public route's rate (target >= 50 %): ${ratio >= 0.5 ? "met" : "NOT met"}; failed requests: ${open.failed + checked.failed} (target 0): ${open.failed + checked.failed === 0 ? "met" : "NOT met"}`);
+    expectOk(await node.run("destroy"));
+  } finally {
+    await client?.close();
+    servers.stop();
+    store.stop();
+    await upstream.close();
+    node.cleanup();
+  }
+});
