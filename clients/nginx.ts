@@ -37,6 +37,8 @@ export interface NginxSite {
   authListen: string;
   /** The secret store's address (https://...), whose login and token endpoints are passed through. */
   storeAddress: string;
+  /** The name NGINX checks in the store's certificate (NGINX matches DNS names only, not IP addresses). */
+  storeTlsName: string;
   userpassPath: string;
   routes: NginxRoute[];
 }
@@ -64,6 +66,17 @@ function q(value: string): string {
 
 function hostPort(host: string, port: number): string {
   return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** A location's request headers (NGINX drops the inherited ones as soon as a location sets one, so all are here). */
+function headers(host: string): string[] {
+  return [
+    `      proxy_set_header Host ${q(host)};`,
+    // Keep-alive to the upstream (the upstream block's keepalive needs HTTP/1.1 without "Connection: close").
+    '      proxy_set_header Connection "";',
+    "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "      proxy_set_header X-Forwarded-Proto https;",
+  ];
 }
 
 /** nginx.conf for the site, TLS 1.3 only, one location per route, `auth_request` unless the route is public. */
@@ -96,17 +109,17 @@ export function renderNginxConf(site: NginxSite, certPem: string): string {
     "    ssl_protocols TLSv1.3;",
     "    ssl_session_cache shared:edge_tls:1m;",
     "    proxy_http_version 1.1;",
-    '    proxy_set_header Connection "";',
-    "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-    "    proxy_set_header X-Forwarded-Proto https;",
     "    location / { return 404; }",
     // The store's userpass login and identity-token endpoints, so that a user gets a token through the gateway.
     ...[`v1/auth/${site.userpassPath}/login/`, "v1/identity/oidc/token/"].flatMap((p) => [
       `    location ${STORE_PASSTHROUGH_PATH}/${p} {`,
       `      proxy_pass ${store.protocol}//${store.host}/${p};`,
-      `      proxy_set_header Host ${q(store.host)};`,
+      ...headers(store.host),
       `      proxy_ssl_trusted_certificate ${q(storeCa)};`,
       "      proxy_ssl_verify on;",
+      "      proxy_ssl_verify_depth 4;",
+      `      proxy_ssl_name ${q(site.storeTlsName)};`,
+      "      proxy_ssl_server_name on;",
       "    }",
     ]),
   ];
@@ -114,8 +127,8 @@ export function renderNginxConf(site: NginxSite, certPem: string): string {
     const upstreamDir = r.upstreamPath.endsWith("/") ? r.upstreamPath : `${r.upstreamPath}/`;
     const body = [
       ...(r.public ? [] : [`      auth_request ${AUTH_LOCATION}/${i};`]),
-      `      proxy_set_header Host ${q(hostPort(r.host, r.port))};`,
-      ...(r.protocol === "https" ? [`      proxy_ssl_trusted_certificate ${q(storeCa)};`, "      proxy_ssl_verify on;", `      proxy_ssl_name ${q(r.host)};`, "      proxy_ssl_server_name on;"] : []),
+      ...headers(hostPort(r.host, r.port)),
+      ...(r.protocol === "https" ? [`      proxy_ssl_trusted_certificate ${q(storeCa)};`, "      proxy_ssl_verify on;", "      proxy_ssl_verify_depth 4;", `      proxy_ssl_name ${q(r.host)};`, "      proxy_ssl_server_name on;"] : []),
     ];
     lines.push(
       `    # route ${r.name}${r.public ? " (public)" : ""}${r.groups.length ? ` (groups: ${r.groups.join(", ")})` : ""}`,
@@ -135,6 +148,8 @@ export function renderNginxConf(site: NginxSite, certPem: string): string {
         "      proxy_pass http://edge_auth/auth;",
         "      proxy_pass_request_body off;",
         '      proxy_set_header Content-Length "";',
+        '      proxy_set_header Connection "";',
+        "      proxy_set_header Authorization $http_authorization;",
         "      proxy_set_header X-Original-URI $request_uri;",
         "      proxy_set_header X-Original-Method $request_method;",
         "      proxy_set_header X-Real-IP $remote_addr;",

@@ -1,4 +1,5 @@
 // The node: every concern of the bootstrap as one component, ordered by its inputs and outputs.
+import { isIP } from "node:net";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImportedCa } from "../clients/ca-import";
@@ -111,7 +112,10 @@ export class EdgeNode extends pulumi.ComponentResource {
     }
 
     if (config.gateway?.kind === "nginx") {
-      this.nginxGateway = new NginxGateway("gateway", { config: config.gateway, secretsRoot: config.secretsRoot, secretStore: this.secretStore!, caCertPath: this.pki.caCertPath }, { parent: this });
+      // NGINX checks the store's certificate by DNS name only: the address's host, or the store service's first name.
+      const storeHost = new URL(storeConfig!.address).hostname;
+      const storeTlsName = isIP(storeHost.replace(/^\[|\]$/g, "")) === 0 ? storeHost : (serverOf(storeConfig!.service)?.dnsNames[0] ?? storeHost);
+      this.nginxGateway = new NginxGateway("gateway", { config: config.gateway, secretsRoot: config.secretsRoot, secretStore: this.secretStore!, caCertPath: this.pki.caCertPath, storeTlsName }, { parent: this });
     }
 
     const services: Record<string, pulumi.Output<ServiceOutputs>> = {};

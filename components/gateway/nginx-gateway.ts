@@ -17,6 +17,8 @@ export interface NginxGatewayArgs {
   readonly secretsRoot: string;
   readonly secretStore: SecretStore;
   readonly caCertPath: pulumi.Input<string>;
+  /** The DNS name NGINX checks in the store's certificate. */
+  readonly storeTlsName: string;
   /** The NGINX binary (default "nginx" on PATH). */
   readonly nginxBin?: string;
 }
@@ -82,6 +84,7 @@ export class NginxGateway extends pulumi.ComponentResource {
           listen: settings.listen,
           authListen: settings.authListen,
           storeAddress,
+          storeTlsName: args.storeTlsName,
           userpassPath: settings.userpassPath,
           routes: args.config.routes.map(({ name: routeName, path, protocol, host, port, upstreamPath, public: isPublic, groups }) => ({ name: routeName, path, protocol, host, port, upstreamPath, public: isPublic, groups })),
         })),

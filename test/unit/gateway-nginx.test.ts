@@ -14,7 +14,7 @@ function selfSigned(dir: string): { certPem: string; keyPem: string } {
 }
 
 function site(dir: string, routes: NginxSite["routes"]): NginxSite {
-  return { configDir: join(dir, "conf"), listen: "127.0.0.1:18443", authListen: "127.0.0.1:18444", storeAddress: "https://127.0.0.1:18200", userpassPath: "userpass", routes };
+  return { configDir: join(dir, "conf"), listen: "127.0.0.1:18443", authListen: "127.0.0.1:18444", storeAddress: "https://127.0.0.1:18200", storeTlsName: "secretstore", userpassPath: "userpass", routes };
 }
 
 const ROUTES: NginxSite["routes"] = [
@@ -29,11 +29,12 @@ describe("NGINX configuration", () => {
     expect(conf).toContain("ssl_protocols TLSv1.3;");
     expect(conf).toContain("location /core-data/ {\n      auth_request /_edge_auth/0;");
     expect(conf).toContain("proxy_pass http://edge_route_0/;");
-    expect(conf).toMatch(/location \/ping\/ \{\n      proxy_set_header Host "127.0.0.1:59881";\n      proxy_pass http:\/\/edge_route_1\/api\/v3\/;/);
+    expect(conf).toMatch(/location \/ping\/ \{\n      proxy_set_header Host "127.0.0.1:59881";\n(      proxy_set_header .*\n)+      proxy_pass http:\/\/edge_route_1\/api\/v3\/;/);
     expect(conf).not.toContain("/_edge_auth/1");
     expect(conf).toContain('proxy_set_header X-Edge-Groups "operators";');
     expect(conf).toContain("location /vault/v1/auth/userpass/login/ {\n      proxy_pass https://127.0.0.1:18200/v1/auth/userpass/login/;");
     expect(conf).toContain("location /vault/v1/identity/oidc/token/ {");
+    expect(conf).toContain('proxy_ssl_name "secretstore";');
     expect(conf).not.toMatch(/listen (?!127\.0\.0\.1)/);
   });
 
