@@ -3,7 +3,8 @@
 // check) and a route with token checking (auth_request to the auth service, a JWT from the real OpenBao).
 // Target: token checking keeps at least half of the public route's rate, and no request fails.
 // BENCH_GATEWAY_SECONDS (10) and BENCH_GATEWAY_CONNECTIONS (200) tune it.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
@@ -22,10 +23,10 @@ interface Load {
   failed: number;
 }
 
-/** One wrk run; failures are socket errors plus non-2xx answers. */
-function wrk(url: string, headers: Record<string, string> = {}): Load {
+/** One wrk run (asynchronous: the upstream answers from this process); failures are socket errors plus non-2xx answers. */
+async function wrk(url: string, headers: Record<string, string> = {}): Promise<Load> {
   const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), url];
-  const out = execFileSync("wrk", args, { encoding: "utf8" });
+  const { stdout: out } = await promisify(execFile)("wrk", args, { encoding: "utf8" });
   const unit = (value: string, u: string) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[u];
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(out);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
@@ -69,9 +70,9 @@ run(async () => {
     const user = JSON.parse(node.pulumi("stack", "output", "--json", "--show-secrets", "--stack", node.stack)).gateway.users.bench;
     const token = await client.token(user, user.password);
 
-    const floor = wrk(`http://127.0.0.1:${upstream.port}/`);
-    const open = wrk(`https://${listen}/open/`);
-    const checked = wrk(`https://${listen}/checked/`, { authorization: `Bearer ${token}` });
+    const floor = await wrk(`http://127.0.0.1:${upstream.port}/`);
+    const open = await wrk(`https://${listen}/open/`);
+    const checked = await wrk(`https://${listen}/checked/`, { authorization: `Bearer ${token}` });
     const row = (name: string, l: Load) => `| ${name} | ${l.rps.toFixed(0)} | ${(l.rps / floor.rps).toFixed(2)} | ${l.p99ms.toFixed(1)} | ${l.requests} | ${l.failed} |`;
     console.log(
       [
