@@ -211,7 +211,10 @@ describe("NGINX gateway on real NGINX, OpenBao and TLS", { timeout: 900_000 }, (
     expect(changedNames(up)).toContain("gateway-site");
     const after = servedCert();
     expect(after).not.toBe(before);
-    expect(after).toBe(readFileSync(join(node.secretsRoot, GATEWAY, "cert.pem"), "utf8").trim());
+    writeFileSync(join(node.root, "served.pem"), after!);
+    const serial = (file: string) => openssl("x509", "-in", file, "-noout", "-serial").trim();
+    expect(serial(join(node.root, "served.pem"))).toBe(serial(join(node.secretsRoot, GATEWAY, "cert.pem")));
+    expect(openssl("verify", "-CAfile", join(node.secretsRoot, "ca.pem"), join(node.root, "served.pem")).trim()).toMatch(/: OK$/);
     expect((await client.send("/core-data/x", { headers: bearer(await tokenFor("alice")) })).status).toBe(200);
   });
 
