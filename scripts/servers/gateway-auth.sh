@@ -31,7 +31,8 @@ case "${1:-}" in
         sleep 1; waited=$((waited + 1))
       done
       # node itself (not the tsx wrapper), so signals reach the service: SIGHUP re-reads auth.json.
-      exec node --import tsx "$EDGE_ROOT/components/gateway/auth-service/server.ts" "$conf_dir/auth.json"
+      cd "$EDGE_ROOT"
+      exec node --import tsx components/gateway/auth-service/server.ts "$conf_dir/auth.json"
     ) >>"$state/server.log" 2>&1 </dev/null &
     echo $! >"$pidfile"
     echo "gateway-auth: started (pid $!), waiting for $folder/ready; settings $conf_dir/auth.json; log $state/server.log"
