@@ -192,14 +192,14 @@ describe("NGINX gateway on real NGINX, OpenBao and TLS", { timeout: 900_000 }, (
   it("keeps the running gateway serving when the new configuration fails nginx -t", async () => {
     const file = join(node.secretsRoot, GATEWAY, "nginx", "nginx.conf");
     const before = readFileSync(file, "utf8");
-    node.configure(config([{ name: "gone", url: "http://no-such-host.invalid:80" }]));
+    node.configure(config([{ name: "gone", url: "http://no-such-host.invalid:80" }]), { secretStoreCustodySecret: CUSTODY_SECRET });
     const result = await node.run("up");
     expect(result.status).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/the generated NGINX configuration fails nginx -t, so the running one is kept: .*no-such-host\.invalid/);
     expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /);
     expect(readFileSync(file, "utf8")).toBe(before);
     expect((await client.send("/core-data/x", { headers: bearer(await tokenFor("alice")) })).status).toBe(200);
-    node.configure(config());
+    node.configure(config(), { secretStoreCustodySecret: CUSTODY_SECRET });
     const up = expectOk(await node.run("up"));
     expect(changedNames(up)).toEqual([]);
   });
@@ -220,7 +220,7 @@ describe("NGINX gateway on real NGINX, OpenBao and TLS", { timeout: 900_000 }, (
 
   it("removes a user taken out of the stack: the user can no longer log in", async () => {
     const bob = userOf("bob");
-    node.configure(config([], [{ name: "alice", groups: ["operators"] }, { name: "shorty", tokenTtl: "3s" }]));
+    node.configure(config([], [{ name: "alice", groups: ["operators"] }, { name: "shorty", tokenTtl: "3s" }]), { secretStoreCustodySecret: CUSTODY_SECRET });
     const up = expectOk(await node.run("up"));
     expect(changedNames(up)).toContain("gateway-user-bob");
     expect((await client.send(bob.loginPath, { method: "POST", body: { password: bob.password } })).status).toBe(400);
