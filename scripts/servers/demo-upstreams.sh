@@ -6,7 +6,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../env.sh"
 state="${EDGE_SERVER_STATE_DIR:-$EDGE_ROOT/.demo/servers}/demo-upstreams"
 pidfile="$state/pid"
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+name=demo-upstreams
+source "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
 case "${1:-}" in
   start)
     if running; then echo "demo-upstreams: already running (pid $(cat "$pidfile"))"; exit 0; fi
@@ -19,10 +20,7 @@ case "${1:-}" in
     echo $! >"$pidfile"
     echo "demo-upstreams: core-data on 127.0.0.1:59880, core-metadata on 127.0.0.1:59881 (pid $!)"
     ;;
-  stop)
-    if running; then kill "$(cat "$pidfile")"; echo "demo-upstreams: stopped"; else echo "demo-upstreams: not running"; fi
-    rm -f "$pidfile"
-    ;;
+  stop) stop_server ;;
   status) if running; then echo "demo-upstreams: running"; else echo "demo-upstreams: not running"; exit 3; fi ;;
   *) echo "usage: demo-upstreams.sh start|stop|status" >&2; exit 2 ;;
 esac

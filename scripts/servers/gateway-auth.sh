@@ -17,7 +17,8 @@ conf_dir="${EDGE_NGINX_CONF_DIR:-$folder/nginx}"
 wait_seconds="${EDGE_SERVER_WAIT_SECONDS:-600}"
 pidfile="$state/pid"
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+name=gateway-auth
+source "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
 
 case "${1:-}" in
   start)
@@ -37,18 +38,7 @@ case "${1:-}" in
     echo $! >"$pidfile"
     echo "gateway-auth: started (pid $!), waiting for $folder/ready; settings $conf_dir/auth.json; log $state/server.log"
     ;;
-  stop)
-    if running; then
-      pid=$(cat "$pidfile")
-      kill "$pid"
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-      echo "gateway-auth: stopped"
-    else
-      echo "gateway-auth: not running"
-    fi
-    rm -f "$pidfile"
-    ;;
+  stop) stop_server ;;
   status)
     if running; then echo "gateway-auth: running (pid $(cat "$pidfile"))"; else echo "gateway-auth: not running"; exit 3; fi
     ;;

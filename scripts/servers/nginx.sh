@@ -23,7 +23,8 @@ nginx_bin="${EDGE_NGINX_BIN:-nginx}"
 wait_seconds="${EDGE_SERVER_WAIT_SECONDS:-600}"
 pidfile="$state/pid"
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+name=nginx
+source "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
 
 case "${1:-}" in
   start)
@@ -44,18 +45,7 @@ case "${1:-}" in
     echo $! >"$pidfile"
     echo "nginx: started (pid $!), waiting for $folder/ready; config $conf_dir/nginx.conf; log $state/server.log"
     ;;
-  stop)
-    if running; then
-      pid=$(cat "$pidfile")
-      kill "$pid"
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-      echo "nginx: stopped"
-    else
-      echo "nginx: not running"
-    fi
-    rm -f "$pidfile"
-    ;;
+  stop) stop_server ;;
   status)
     if running; then echo "nginx: running (pid $(cat "$pidfile")), config $conf_dir/nginx.conf"; else echo "nginx: not running"; exit 3; fi
     ;;
