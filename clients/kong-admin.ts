@@ -20,11 +20,19 @@ export interface KongEndpoint {
   requestTimeoutSeconds?: number;
 }
 
+/** The endpoint from a Kong resource's inputs (the field names the providers use). */
+export function endpointOf(inputs: { adminUrl: string; adminCaPem?: string; adminCredentials?: { header: string; value: string }; requestTimeoutSeconds?: number }): KongEndpoint {
+  return { adminUrl: inputs.adminUrl, caPem: inputs.adminCaPem, credentials: inputs.adminCredentials, requestTimeoutSeconds: inputs.requestTimeoutSeconds };
+}
+
 /** A failure a user can act on: one sentence, no secret in it. */
 export class KongError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "KongError";
+    // A reported condition, not a bug: the dynamic-provider host prints `${err}: ${err.stack}` for a failed
+    // read/diff/delete, and a stack trace there would bury the one line that matters.
+    this.stack = "";
   }
 }
 

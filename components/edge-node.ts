@@ -1,4 +1,5 @@
 // The node: every concern of the bootstrap as one component, ordered by its inputs and outputs.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImportedCa } from "../clients/ca-import";
@@ -7,6 +8,8 @@ import type { NodeConfig } from "../config/node-config";
 import { PlainFile } from "../providers/plain-file";
 import { ConfigStore, ConfigStoreServiceOutputs } from "./configstore";
 import { Databases, DatabasesOutputs } from "./databases";
+import { KongGateway, KongGatewayOutputs } from "./gateway/kong";
+import { kongGatewaySchema } from "../config/gateway-kong";
 import { Pki } from "./pki";
 import { SecretStore, SecretStoreServiceOutputs } from "./secret-store";
 
@@ -33,6 +36,8 @@ export interface EdgeNodeOutputs {
   configStore?: { endpoint: string; prefix: string; caCertPath: pulumi.Output<string | undefined> };
   /** Present when `databases` is configured: where each database is, no passwords. */
   databases?: DatabasesOutputs;
+  /** Present when `gateway` is configured: kind, addresses and the route paths, no secrets. */
+  gateway?: KongGatewayOutputs;
 }
 
 export class EdgeNode extends pulumi.ComponentResource {
@@ -40,6 +45,7 @@ export class EdgeNode extends pulumi.ComponentResource {
   readonly secretStore?: SecretStore;
   readonly configStore?: ConfigStore;
   readonly databases?: Databases;
+  readonly kongGateway?: KongGateway;
   readonly outputs: EdgeNodeOutputs;
 
   constructor(name: string, args: EdgeNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -102,6 +108,33 @@ export class EdgeNode extends pulumi.ComponentResource {
       this.databases = new Databases("databases", { ...config.databases, credentials: this.secretStore!.credentials }, { parent: this });
     }
 
+    if (config.gateway?.kind === "kong") {
+      // The config requires the secret store, which keeps the gateway service's certificate.
+      const kong = config.gateway.kong ?? kongGatewaySchema.parse({});
+      const tls = this.secretStore!.gatewayTls!;
+      let adminCaPem: pulumi.Input<string> = this.pki.ca.trustBundlePem;
+      if (kong.adminCaFile) {
+        try {
+          adminCaPem = readFileSync(kong.adminCaFile, "utf8");
+        } catch (err) {
+          throw new pulumi.RunError(`edge-security:gateway.kong.adminCaFile: ${kong.adminCaFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+      }
+      this.kongGateway = new KongGateway(
+        "gateway",
+        {
+          config: kong,
+          routes: config.gateway.routes,
+          secretsRoot: config.secretsRoot,
+          snis: serverOf(config.gateway.service)!.dnsNames,
+          store: this.secretStore!.adminAccess,
+          tls: { mount: tls.mount, path: tls.path, certPem: this.pki.certificates[config.gateway.service].certPem, stored: tls.resource },
+          adminCaPem,
+        },
+        { parent: this },
+      );
+    }
+
     const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
     for (const service of config.services) {
       readyFile(service);
@@ -121,6 +154,7 @@ export class EdgeNode extends pulumi.ComponentResource {
       ...(this.secretStore ? { secretStore: { address: this.secretStore.address, caCertPath: this.secretStore.caCertPath } } : {}),
       ...(this.configStore ? { configStore: { endpoint: this.configStore.endpoint, prefix: this.configStore.prefix, caCertPath: this.configStore.caCertPath } } : {}),
       ...(this.databases ? { databases: this.databases.outputs } : {}),
+      ...(this.kongGateway ? { gateway: this.kongGateway.outputs } : {}),
     };
     this.registerOutputs(this.outputs);
   }

@@ -53,6 +53,10 @@ export class SecretStore extends pulumi.ComponentResource {
   /** What must exist before each service's readiness file. */
   readonly serviceResources: Record<string, pulumi.Resource[]> = {};
   readonly gatewayTlsPath?: string;
+  /** What a resource needs to act on the store as admin (short-lived root tokens from the unseal keys). */
+  readonly adminAccess: { address: string; caPem: pulumi.Input<string>; connectTimeoutSeconds: number; unsealKeys: pulumi.Output<string[]> };
+  /** The stored gateway certificate: KV mount and path, and the resource that writes it. */
+  readonly gatewayTls?: { mount: pulumi.Output<string>; path: string; resource: SecretStoreCertificate };
 
   constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-security:secretstore:SecretStore", name, {}, opts);
@@ -73,6 +77,7 @@ export class SecretStore extends pulumi.ComponentResource {
     const unseal = new SecretStoreUnseal(`${name}-unseal`, { ...endpoint, unsealKeys: init.unsealKeys }, { parent: this });
     // Every admin step waits for the unseal (dependsOn: its registration waits for the unseal to finish).
     const admin = { ...endpoint, unsealKeys: init.unsealKeys };
+    this.adminAccess = admin;
     const kv = new SecretStoreKvMount(`${name}-kv`, { ...admin, mount: config.kvMount }, { parent: this, dependsOn: [unseal] });
 
     for (const service of args.services) {
@@ -115,6 +120,7 @@ export class SecretStore extends pulumi.ComponentResource {
         { parent: this },
       );
       (this.serviceResources[config.gatewayService] ??= []).push(tls);
+      this.gatewayTls = { mount: kv.mount, path: `${config.pathPrefix}/${config.gatewayService}/${TLS_ENTRY}`, resource: tls };
     }
 
     this.address = unseal.address;
