@@ -92,7 +92,10 @@ export async function routeDrift(endpoint: KongEndpoint, spec: KongRouteSpec): P
   else if (differs(service, serviceBody(spec, tags))) drift.push("service changed");
   const route = await getEntity(endpoint, "routes", spec.name);
   if (!route) drift.push("route missing");
-  else if (differs(route, { ...routeBody(spec, service?.id ?? "", tags), service: undefined }) || route.service?.id !== service?.id) drift.push("route changed");
+  else {
+    const { service: _service, ...want } = routeBody(spec, "", tags);
+    if (differs(route, want) || route.service?.id !== service?.id) drift.push("route changed");
+  }
   const desired = desiredPlugins(spec);
   for (const name of PLUGINS) {
     const plugin = await getEntity(endpoint, "plugins", pluginId(spec.stack, spec.name, name));
