@@ -178,8 +178,9 @@ describe("gateway on Kong (real CLI, real OpenBao, Kong stand-in checked against
     const preview = expectOk(await node.run("preview"));
     const changed = preview.steps.filter((s) => s.op !== "same" && !s.type.startsWith("pulumi:providers:"));
     expect(changed.map((s) => s.name).sort()).toEqual(["gateway-route-core-command", "gateway-route-core-data", "gateway-route-rules", "gateway-user-alice"]);
-    for (const s of changed.filter((s) => s.name.startsWith("gateway-route-"))) expect(s, s.name).toMatchObject({ op: "update", diffs: ["auth"] });
-    expect((changed.find((s) => s.name === "gateway-user-alice") as any).diffs.sort()).toEqual(["jwt", "oauth2"]);
+    expect(changed.map((s) => s.op)).toEqual(changed.map(() => "update"));
+    // The dynamic providers give the engine no per-field diff; the CLI's --diff display shows the inputs' change.
+    expect((preview.stdout.match(/~ auth\s*:\s*"jwt"\s*=>\s*"oauth2"/g) ?? []).length, preview.stdout).toBe(3);
     expectOk(await node.run("up"));
     const plugins = kong.all("plugins").filter((p) => p.route?.id === kong.find("routes", "core-data")!.id);
     expect(plugins.map((p) => p.name).sort()).toEqual(["acl", "oauth2"]);
@@ -189,7 +190,7 @@ describe("gateway on Kong (real CLI, real OpenBao, Kong stand-in checked against
     expect(oauth).toHaveLength(1);
     expect(kong.all("jwt").filter((c) => c.consumer.id === consumer.id)).toEqual([]);
     const client = JSON.parse(readFileSync(join(userDir(), "oauth2-client.json"), "utf8"));
-    expect(client).toMatchObject({ client_id: oauth[0].client_id, client_secret: oauth[0].client_secret, token_path: "/core-command/oauth2/token" });
+    expect(client).toMatchObject({ client_id: oauth[0].client_id, client_secret: oauth[0].client_secret, token_path: "/core-data/oauth2/token" });
     expect(statSync(join(userDir(), "oauth2-client.json")).mode & 0o777).toBe(0o600);
     expect(node.exportState()).not.toContain(oauth[0].client_secret);
   });
