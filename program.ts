@@ -33,6 +33,9 @@ export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_
   if (hasAdminPassword(nodeConfig.databases) && !isConfigSecret(`${CONFIG_NAMESPACE}:databases`)) {
     throw new ConfigError(`${CONFIG_NAMESPACE}:databases: holds an admin password in plain text; set it with \`pulumi config set --secret --path\``);
   }
+  if (nodeConfig.gateway?.kong?.adminCredentials && !isConfigSecret(`${CONFIG_NAMESPACE}:gateway`)) {
+    throw new ConfigError(`${CONFIG_NAMESPACE}:gateway: holds the Kong Admin API credential in plain text; set it with \`pulumi config set --secret --path ${CONFIG_NAMESPACE}:gateway.kong.adminCredentials.value\``);
+  }
   let custodySecret: pulumi.Output<string> | undefined;
   if (nodeConfig.secretStore) {
     // Read raw (no "use getSecret" warning) to validate it; it enters the graph only as a secret.

@@ -1,5 +1,6 @@
 // The node: every concern of the bootstrap as one component, ordered by its inputs and outputs.
 import { isIP } from "node:net";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImportedCa } from "../clients/ca-import";
@@ -8,7 +9,9 @@ import type { NodeConfig } from "../config/node-config";
 import { PlainFile } from "../providers/plain-file";
 import { ConfigStore, ConfigStoreServiceOutputs } from "./configstore";
 import { Databases, DatabasesOutputs } from "./databases";
-import { NginxGateway } from "./gateway/nginx-gateway";
+import { NginxGateway, NginxGatewayStackOutputs } from "./gateway/nginx-gateway";
+import { KongGateway, KongGatewayOutputs } from "./gateway/kong";
+import { kongGatewaySchema } from "../config/gateway-kong";
 import { Pki } from "./pki";
 import { SecretStore, SecretStoreServiceOutputs } from "./secret-store";
 
@@ -35,8 +38,8 @@ export interface EdgeNodeOutputs {
   configStore?: { endpoint: string; prefix: string; caCertPath: pulumi.Output<string | undefined> };
   /** Present when `databases` is configured: where each database is, no passwords. */
   databases?: DatabasesOutputs;
-  /** Present when `gateway` is configured: where it serves, its routes and users (passwords are secrets). */
-  gateway?: unknown;
+  /** Present when `gateway` is configured: kind, addresses and the route paths (NGINX: users, passwords as secrets). */
+  gateway?: KongGatewayOutputs | NginxGatewayStackOutputs;
 }
 
 export class EdgeNode extends pulumi.ComponentResource {
@@ -45,6 +48,7 @@ export class EdgeNode extends pulumi.ComponentResource {
   readonly configStore?: ConfigStore;
   readonly databases?: Databases;
   readonly nginxGateway?: NginxGateway;
+  readonly kongGateway?: KongGateway;
   readonly outputs: EdgeNodeOutputs;
 
   constructor(name: string, args: EdgeNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -117,6 +121,32 @@ export class EdgeNode extends pulumi.ComponentResource {
       const storeTlsName = isIP(storeHost.replace(/^\[|\]$/g, "")) === 0 ? storeHost : (serverOf(storeConfig!.service)?.dnsNames[0] ?? storeHost);
       this.nginxGateway = new NginxGateway("gateway", { config: config.gateway, secretsRoot: config.secretsRoot, secretStore: this.secretStore!, caCertPath: this.pki.caCertPath, storeTlsName }, { parent: this });
     }
+    if (config.gateway?.kind === "kong") {
+      // The config requires the secret store, which keeps the gateway service's certificate.
+      const kong = config.gateway.kong ?? kongGatewaySchema.parse({});
+      const tls = this.secretStore!.gatewayTls!;
+      let adminCaPem: pulumi.Input<string> = this.pki.ca.trustBundlePem;
+      if (kong.adminCaFile) {
+        try {
+          adminCaPem = readFileSync(kong.adminCaFile, "utf8");
+        } catch (err) {
+          throw new pulumi.RunError(`edge-security:gateway.kong.adminCaFile: ${kong.adminCaFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+      }
+      this.kongGateway = new KongGateway(
+        "gateway",
+        {
+          config: kong,
+          routes: config.gateway.routes,
+          secretsRoot: config.secretsRoot,
+          snis: serverOf(config.gateway.service)!.dnsNames,
+          store: this.secretStore!.adminAccess,
+          tls: { mount: tls.mount, path: tls.path, certPem: this.pki.certificates[config.gateway.service].certPem, stored: tls.resource },
+          adminCaPem,
+        },
+        { parent: this },
+      );
+    }
 
     const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
     for (const service of config.services) {
@@ -140,6 +170,7 @@ export class EdgeNode extends pulumi.ComponentResource {
       ...(this.nginxGateway
         ? { gateway: { ...this.nginxGateway.outputs, users: Object.fromEntries(Object.entries(this.nginxGateway.outputs.users).map(([user, paths]) => [user, { ...paths, password: this.nginxGateway!.passwords[user] }])) } }
         : {}),
+      ...(this.kongGateway ? { gateway: this.kongGateway.outputs } : {}),
     };
     this.registerOutputs(this.outputs);
   }

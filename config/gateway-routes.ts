@@ -27,7 +27,11 @@ export interface Route {
   public: boolean;
   /** Groups a user must be in (one of them) to use the route; empty: any authenticated user. */
   groups: string[];
+  /** This route's authentication, when it differs from the gateway's default (Kong: "jwt" or "oauth2"). */
+  auth?: RouteAuth;
 }
+
+export type RouteAuth = "jwt" | "oauth2";
 
 const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** A gateway path: "/" then segments of unreserved URL characters; no regex metacharacters, no "//", no "..". */
@@ -44,6 +48,7 @@ const gatewayPath = z.string({ invalid_type_error: "must be a string" }).refine(
 const protocol = z.enum(["http", "https"], { errorMap: () => ({ message: `must be "http" or "https"` }) });
 const host = z.string({ invalid_type_error: "must be a string" }).refine(isHost, (h) => ({ message: `${JSON.stringify(h)} is not a DNS name or IP address` }));
 const port = z.number({ invalid_type_error: "must be a number" }).int("must be a whole number").min(1, "must be from 1 to 65535").max(65535, "must be from 1 to 65535");
+const auth = z.enum(["jwt", "oauth2"], { errorMap: () => ({ message: `must be "jwt" or "oauth2"` }) });
 const groups = z.array(z.string().refine((g) => GROUP.test(g), (g) => ({ message: `${JSON.stringify(g)} is not a valid group name` }))).default([]);
 
 /** One `[Routes.<key>]` table of the TOML file (EdgeX's fields, plus the optional Path, Public and Groups). */
@@ -56,6 +61,7 @@ const tomlRouteSchema = z
     Path: gatewayPath.optional(),
     Public: z.boolean({ invalid_type_error: "must be true or false" }).default(false),
     Groups: groups,
+    Auth: auth.optional(),
   })
   .strict();
 
@@ -74,6 +80,7 @@ export const extraRouteSchema = z
     path: gatewayPath.optional(),
     public: z.boolean().default(false),
     groups,
+    auth: auth.optional(),
   })
   .strict();
 
@@ -110,7 +117,7 @@ export function readRouteFile(file: string): Route[] {
     const parsed = tomlRouteSchema.safeParse(table);
     if (!parsed.success) throw new RouteMappingError(`${source}: ${describeIssue(parsed.error.issues[0])}`);
     const r = parsed.data;
-    return { name: r.Name, source, path: r.Path ?? `/${r.Name.toLowerCase()}`, protocol: r.Protocol, host: r.Host, port: r.Port, upstreamPath: "/", public: r.Public, groups: r.Groups };
+    return { name: r.Name, source, path: r.Path ?? `/${r.Name.toLowerCase()}`, protocol: r.Protocol, host: r.Host, port: r.Port, upstreamPath: "/", public: r.Public, groups: r.Groups, ...(r.Auth ? { auth: r.Auth } : {}) };
   });
 }
 
@@ -128,6 +135,7 @@ export function extraRoute(route: ExtraRoute, source: string): Route {
     upstreamPath: url.pathname || "/",
     public: route.public,
     groups: route.groups,
+    ...(route.auth ? { auth: route.auth } : {}),
   };
 }
 

@@ -13,7 +13,6 @@ import { SecretStoreUnseal } from "../../providers/secret-store-unseal";
 import { ServiceDbCredentials } from "../../providers/service-db-credentials";
 import { ServiceSecretToken } from "../../providers/service-secret-token";
 import type { ServiceCertificate } from "../../providers/service-certificate";
-import type { SecretStoreAdminArgs } from "../../providers/secret-store-admin";
 
 /** The token file in each service's folder: the store's token-create response as it returned it. */
 export const TOKEN_FILE_NAME = "secrets-token.json";
@@ -54,10 +53,10 @@ export class SecretStore extends pulumi.ComponentResource {
   /** What must exist before each service's readiness file. */
   readonly serviceResources: Record<string, pulumi.Resource[]> = {};
   readonly gatewayTlsPath?: string;
-  /** The gateway's certificate in the store (for the gateway to read back), with its mount and path inside it. */
-  readonly gatewayTls?: { resource: SecretStoreCertificate; mount: pulumi.Output<string>; path: string };
-  /** What a resource of another concern needs to act on the store (unseal keys: a secret), once it is unsealed. */
-  readonly admin: SecretStoreAdminArgs & { unsealed: pulumi.Resource };
+  /** What a resource needs to act on the store as admin (short-lived root tokens from the unseal keys). */
+  readonly adminAccess: { address: string; caPem: pulumi.Input<string>; connectTimeoutSeconds: number; unsealKeys: pulumi.Output<string[]> };
+  /** The stored gateway certificate: KV mount and path, and the resource that writes it. */
+  readonly gatewayTls?: { mount: pulumi.Output<string>; path: string; resource: SecretStoreCertificate };
 
   constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-security:secretstore:SecretStore", name, {}, opts);
@@ -78,7 +77,7 @@ export class SecretStore extends pulumi.ComponentResource {
     const unseal = new SecretStoreUnseal(`${name}-unseal`, { ...endpoint, unsealKeys: init.unsealKeys }, { parent: this });
     // Every admin step waits for the unseal (dependsOn: its registration waits for the unseal to finish).
     const admin = { ...endpoint, unsealKeys: init.unsealKeys };
-    this.admin = { ...admin, unsealed: unseal };
+    this.adminAccess = admin;
     const kv = new SecretStoreKvMount(`${name}-kv`, { ...admin, mount: config.kvMount }, { parent: this, dependsOn: [unseal] });
 
     for (const service of args.services) {
@@ -121,7 +120,7 @@ export class SecretStore extends pulumi.ComponentResource {
         { parent: this },
       );
       (this.serviceResources[config.gatewayService] ??= []).push(tls);
-      this.gatewayTls = { resource: tls, mount: kv.mount, path: `${config.pathPrefix}/${config.gatewayService}/${TLS_ENTRY}` };
+      this.gatewayTls = { mount: kv.mount, path: `${config.pathPrefix}/${config.gatewayService}/${TLS_ENTRY}`, resource: tls };
     }
 
     this.address = unseal.address;
