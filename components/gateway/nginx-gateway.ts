@@ -32,6 +32,9 @@ export interface NginxGatewayOutputs {
   users: Record<string, { loginPath: string; tokenPath: string }>;
 }
 
+/** The stack outputs' `gateway` for NGINX: the component's outputs with each user's password (a secret). */
+export type NginxGatewayStackOutputs = Omit<NginxGatewayOutputs, "users"> & { users: Record<string, { loginPath: string; tokenPath: string; password: pulumi.Output<string> }> };
+
 export class NginxGateway extends pulumi.ComponentResource {
   readonly outputs: NginxGatewayOutputs;
   /** The users' generated passwords (Pulumi secrets). */
@@ -45,13 +48,14 @@ export class NginxGateway extends pulumi.ComponentResource {
     const store = args.secretStore;
     const tls = store.gatewayTls;
     if (!tls) throw new Error("NginxGateway: the secret store keeps no gateway certificate (secretStore.gatewayService)");
-    const { unsealed, ...admin } = store.admin;
+    const admin = store.adminAccess;
     const configDir = settings.configDir ?? join(args.secretsRoot, args.config.service, "nginx");
 
     const identity = new GatewayIdentity(
       `${name}-identity`,
+      // The issuer is the unsealed store's address: so this runs after the unseal.
       { ...admin, userpassPath: settings.userpassPath, keyName: settings.keyName, algorithm: settings.keyAlgorithm, issuer: store.address },
-      { parent: this, dependsOn: [unsealed] },
+      { parent: this },
     );
     const users = settings.users.map((user) => {
       const resource = new GatewayUser(
