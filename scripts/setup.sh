@@ -62,4 +62,23 @@ bash scripts/go/ferretdb/build.sh "$EDGE_TOOLS/bin" >&2 # FerretDB v1.24.2: the 
 # The CLI starts dynamic providers through this bundled plugin name and never downloads it: install the
 # launcher that @pulumi/pulumi ships (it starts Node on the SDK's dynamic-provider host) with its run bit.
 install -m 0755 node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$EDGE_TOOLS/bin/pulumi-resource-pulumi-nodejs"
+
+# The Node.js language host, which `pulumi up` typed in this folder needs: a stock Pulumi install ships its own
+# next to the CLI, and that one is kept. Otherwise install the project's own (bin/language-host.ts), marked so a
+# later set-up knows it may rewrite it.
+host="$EDGE_TOOLS/bin/pulumi-language-nodejs"
+pulumi_dir=$(dirname "$(readlink -f "$EDGE_TOOLS/bin/pulumi")")
+marker="# edge-security language host"
+if [ -e "$pulumi_dir/pulumi-language-nodejs" ] && ! grep -qs "$marker" "$pulumi_dir/pulumi-language-nodejs"; then
+  step "pulumi-language-nodejs: the official one in $pulumi_dir"
+else
+  tmp="$host.tmp.$$"
+  cat >"$tmp" <<SH
+#!/bin/sh
+$marker (installed by scripts/setup.sh; a stock Pulumi install ships its own)
+exec node --require "$(node -p 'require.resolve("tsx/cjs")')" "$EDGE_ROOT/bin/language-host.ts" "\$@"
+SH
+  chmod 0755 "$tmp" && mv "$tmp" "$host"
+  step "pulumi-language-nodejs: the project's own (bin/language-host.ts)"
+fi
 step "ready: $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi"), node $(node --version)"
