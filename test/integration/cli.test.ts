@@ -40,7 +40,7 @@ describe("the Pulumi CLI in the project folder", { timeout: 600_000 }, () => {
     rmSync(dirOf("svc-b"), { recursive: true });
     const failed = await node.cli("preview", ["--expect-no-changes", "--diff"]);
     expect(failed.status).not.toBe(0);
-    expect(failed.stdout + failed.stderr).toMatch(/no changes were expected but changes were proposed/i);
+    expect(failed.stdout + failed.stderr).toMatch(/no changes were expected for preview but changes were proposed/);
     expect(changedNames(failed)).toEqual(["svc-b-cert", "svc-b-ready"]);
     expect(failed.stdout).toMatch(/\+-.*svc-b-cert/);
   });
@@ -53,12 +53,14 @@ describe("the Pulumi CLI in the project folder", { timeout: 600_000 }, () => {
     expect(plan.changeSummary.same).toBeGreaterThan(0);
   });
 
-  it("--target updates only the named resource (and what it needs)", async () => {
+  it("--target changes only the named resource (and the readiness file that is replaced with it)", async () => {
+    // Both services' folders are gone; only svc-b is targeted.
+    rmSync(dirOf("svc-a"), { recursive: true });
     const up = expectOk(await node.cli("up", ["--target", urnOf("svc-b-cert")]));
-    expect(changedNames(up)).toEqual(["svc-b-cert"]);
+    expect(changedNames(up)).toEqual(["svc-b-cert", "svc-b-ready"]);
     expect(existsSync(join(dirOf("svc-b"), "cert.pem"))).toBe(true);
-    // The readiness file was not targeted: the next preview still plans it.
-    expect(changedNames(expectOk(await node.cli("preview")))).toEqual(["svc-b-ready"]);
+    expect(existsSync(dirOf("svc-a"))).toBe(false);
+    expect(changedNames(expectOk(await node.cli("preview")))).toEqual(["svc-a-cert", "svc-a-ready"]);
     expectOk(await node.cli("up"));
     expect(expectOk(await node.cli("preview")).steps).toEqual([]);
   });

@@ -118,11 +118,13 @@ export class TestNode {
    * the language host next to it. Steps and the change summary come from the CLI's own engine event log.
    */
   async cli(command: "up" | "preview" | "refresh" | "destroy", extraArgs: string[] = []): Promise<RunResult> {
+    // A user makes the stack once (`pulumi stack init`); the runner's Automation API does it on every run.
+    this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
     const eventLog = join(this.root, "events.jsonl");
     rmSync(eventLog, { force: true });
     const args = [command, "--stack", this.stack, "--non-interactive", "--color", "never", "--event-log", eventLog, ...(command === "preview" ? [] : ["--yes", "--skip-preview"]), ...extraArgs];
     const proc = await new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
-      execFile(join(PROJECT_ROOT, "tools/bin/pulumi"), args, { cwd: this.projectDir, encoding: "utf8", env: { ...this.cliEnv, ...CLI_NODE_ENV }, timeout: 600_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
+      execFile(join(PROJECT_ROOT, "tools/bin/pulumi"), args, { cwd: this.projectDir, encoding: "utf8", env: { ...this.cliEnv, ...CLI_ENV }, timeout: 600_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
         done({ status: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
       );
     });
@@ -146,10 +148,14 @@ export class TestNode {
   }
 }
 
-/** What the CLI needs beyond the stack's settings: tsx in every Node process it starts (as scripts/env.sh sets it). */
-const CLI_NODE_ENV = {
+/**
+ * What the CLI needs beyond the stack's settings: tsx in every Node process it starts (as scripts/env.sh sets it),
+ * and the debug commands switch that enables `--event-log` (as the Automation API sets it).
+ */
+const CLI_ENV = {
   NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${require.resolve("tsx/cjs")}`].filter(Boolean).join(" "),
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  PULUMI_DEBUG_COMMANDS: "true",
 };
 
 /** The steps other than "same" and the change summary of one run, from the engine's event log (JSON lines). */
