@@ -1,7 +1,7 @@
 // The node stack program: read and validate the stack config, then build one EdgeNode.
 // Every user mistake is found here, before any resource is registered, and reported as one line.
 import * as pulumi from "@pulumi/pulumi";
-import type { ImportedCa } from "./clients/ca-import";
+import { CaImportError, ImportedCa, loadImportedCa } from "./clients/ca-import";
 import { checkDatabaseServers } from "./components/databases";
 import { EdgeNode } from "./components/edge-node";
 import { hasAdminPassword } from "./config/databases";
@@ -42,8 +42,6 @@ export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_
     custodySecret = pulumi.secret(value!);
   }
   if (nodeConfig.ca.source !== "import") return { nodeConfig, custodySecret };
-  // Loaded only for an imported CA: @peculiar/x509 is a noticeable share of every run's start-up.
-  const { CaImportError, loadImportedCa }: typeof import("./clients/ca-import") = require("./clients/ca-import");
   try {
     return { nodeConfig, custodySecret, importedCa: loadImportedCa(nodeConfig.ca.importDir!) };
   } catch (err) {

@@ -8,9 +8,8 @@ x509.cryptoProvider.set(webcrypto as never);
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-// Declared in their own module so config validation can name them without loading @peculiar/x509.
-import { KEY_TYPES, type KeyType } from "./key-types";
-export { KEY_TYPES, type KeyType };
+export const KEY_TYPES = ["ec-p256", "ec-p384", "rsa-3072"] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 // Certificates start a few minutes in the past so a node whose clock is slightly behind still accepts them.

@@ -1,7 +1,7 @@
 // The node stack's configuration: schema, defaults and one-line errors that name the key. No Pulumi in here.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { KEY_TYPES } from "../clients/key-types";
+import { KEY_TYPES } from "../clients/pki";
 import { SecretStoreConfig, secretStoreProblem, secretStoreSchema } from "./secret-store";
 import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./config-store";
 import { DatabasesConfig, databasesSchema, resolveDatabases } from "./databases";
