@@ -117,14 +117,14 @@ export class TestNode {
    * `pulumi <command> --stack S --yes` typed in the project folder, as a user would: the CLI runs index.ts through
    * the language host next to it. Steps and the change summary come from the CLI's own engine event log.
    */
-  async cli(command: "up" | "preview" | "refresh" | "destroy", extraArgs: string[] = []): Promise<RunResult> {
+  async cli(command: "up" | "preview" | "refresh" | "destroy", extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunResult> {
     // A user makes the stack once (`pulumi stack init`); the runner's Automation API does it on every run.
     this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
     const eventLog = join(this.root, "events.jsonl");
     rmSync(eventLog, { force: true });
     const args = [command, "--stack", this.stack, "--non-interactive", "--color", "never", "--event-log", eventLog, ...(command === "preview" ? [] : ["--yes", "--skip-preview"]), ...extraArgs];
     const proc = await new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
-      execFile(join(PROJECT_ROOT, "tools/bin/pulumi"), args, { cwd: this.projectDir, encoding: "utf8", env: { ...this.cliEnv, ...CLI_ENV }, timeout: 600_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
+      execFile(join(PROJECT_ROOT, "tools/bin/pulumi"), args, { cwd: this.projectDir, encoding: "utf8", env: { ...this.cliEnv, ...CLI_ENV, ...env }, timeout: 1_800_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
         done({ status: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
       );
     });
