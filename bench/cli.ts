@@ -82,6 +82,7 @@ run(async () => {
         unsafe.cleanup();
       }
       tradeOff.push(`| ${n} | ${real.up.toFixed(1)} | ${noCheckpoints.toFixed(1)} |`);
+      console.log(`measured ${n} services (load average ${loadavg()[0].toFixed(1)})`);
       rows.push(`| ${n} | ${real.resources} | ${base.up.toFixed(1)} | ${real.up.toFixed(1)} | ${ratio(real.up, base.up)} | ${base.preview.toFixed(1)} | ${real.preview.toFixed(1)} | ${ratio(real.preview, base.preview)} | ${(stateBytes / n / 1024).toFixed(1)} | ${plain.toFixed(1)} |`);
     } finally {
       node.cleanup();

