@@ -21,37 +21,40 @@ export class FullNode {
   ferret!: FerretdbServer;
   etcd!: EtcdServer;
 
-  private constructor(readonly node: TestNode) {}
+  readonly node: TestNode;
+
+  /** The node's folder is made here; `start` starts the servers, so `stop` can clean up after a failed start. */
+  constructor(stack: string) {
+    this.node = new TestNode(stack);
+  }
 
   /** Starts the servers (each waits for its service's readiness file, as on a node) and writes the stack config. */
-  static async start(stack: string): Promise<FullNode> {
-    const full = new FullNode(new TestNode(stack));
-    const { node } = full;
-    full.ferret = new FerretdbServer(join(node.root, "ferretdb", "state"));
-    mkdirSync(full.ferret.stateDir, { recursive: true });
-    await full.ferret.start();
-    full.store = await OpenBaoServer.create(node);
+  async start(): Promise<void> {
+    const { node } = this;
+    this.ferret = new FerretdbServer(join(node.root, "ferretdb", "state"));
+    mkdirSync(this.ferret.stateDir, { recursive: true });
+    await this.ferret.start();
+    this.store = await OpenBaoServer.create(node);
     const [port, peerPort] = [await freePort(), await freePort()];
-    full.etcd = new EtcdServer({ secretsRoot: node.secretsRoot, dataDir: join(node.root, "etcd"), port, peerPort });
+    this.etcd = new EtcdServer({ secretsRoot: node.secretsRoot, dataDir: join(node.root, "etcd"), port, peerPort });
     const defaultsFile = join(node.root, "eii_config.json");
-    writeFileSync(defaultsFile, JSON.stringify({ "/GlobalEnv/": { LOG_LEVEL: "INFO" }, [`/${full.client}/config`]: { fps: 30 } }));
+    writeFileSync(defaultsFile, JSON.stringify({ "/GlobalEnv/": { LOG_LEVEL: "INFO" }, [`/${this.client}/config`]: { fps: 30 } }));
     node.configure(
       {
-        services: [{ name: "secretstore", hostnames: ["secretstore"], includeLocalhost: false, extraSans: ["127.0.0.1"] }, { name: "etcd" }, { name: full.gateway }, { name: full.client }],
-        secretStore: { address: full.store.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120, gatewayService: full.gateway },
+        services: [{ name: "secretstore", hostnames: ["secretstore"], includeLocalhost: false, extraSans: ["127.0.0.1"] }, { name: "etcd" }, { name: this.gateway }, { name: this.client }],
+        secretStore: { address: this.store.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120, gatewayService: this.gateway },
         databases: {
           connectTimeoutSeconds: 15,
-          postgres: { host: SHARED_POSTGRES.host, port: SHARED_POSTGRES.port, adminUser: SHARED_POSTGRES.user, gateway: { service: full.gateway }, services: [{ service: full.client }] },
-          mongo: { host: full.ferret.host, port: full.ferret.port, adminUser: full.ferret.adminUser, adminDatabase: full.ferret.adminDatabase, services: [{ service: full.client }] },
+          postgres: { host: SHARED_POSTGRES.host, port: SHARED_POSTGRES.port, adminUser: SHARED_POSTGRES.user, gateway: { service: this.gateway }, services: [{ service: this.client }] },
+          mongo: { host: this.ferret.host, port: this.ferret.port, adminUser: this.ferret.adminUser, adminDatabase: this.ferret.adminDatabase, services: [{ service: this.client }] },
         },
-        configStore: { endpoint: full.etcd.endpoint, prefix: "/eii", defaultConfigFile: defaultsFile, waitTimeoutSeconds: 120 },
+        configStore: { endpoint: this.etcd.endpoint, prefix: "/eii", defaultConfigFile: defaultsFile, waitTimeoutSeconds: 120 },
       },
       { secretStoreCustodySecret: FULL_NODE_CUSTODY_SECRET },
     );
-    node.setSecretConfig("databases.mongo.adminPassword", full.ferret.adminPassword);
-    full.store.start();
-    full.etcd.start();
-    return full;
+    node.setSecretConfig("databases.mongo.adminPassword", this.ferret.adminPassword);
+    this.store.start();
+    this.etcd.start();
   }
 
   get custodyFile(): string {

@@ -43,7 +43,8 @@ for (const release of recordedReleases()) {
     let before: Record<string, unknown>;
 
     beforeAll(async () => {
-      full = await FullNode.start(`compat-${release.release.replace(/[^A-Za-z0-9-]/g, "-")}`);
+      full = new FullNode(`compat-${release.release.replace(/[^A-Za-z0-9-]/g, "-")}`);
+      await full.start();
       expectOk(await run("up"));
       // Swap in the release's provider code, in inputs and outputs, as that release's `up` would have stored it.
       const state = JSON.parse(full.node.exportState());
