@@ -52,12 +52,13 @@ describe("recorded provider code of earlier releases", () => {
 describe("the compatibility check itself", () => {
   // Recorded code as the serializer writes it (esbuild output: `const x=require(...)`), against stand-in clients.
   const code = 'async function f(p){const store=require("@edge-security/clients/secret-store");const{KEY_TYPES}=require("@edge-security/clients/pki");' +
-    'await store.unseal(p,["a","b"].map((k)=>k));if(!KEY_TYPES.includes(p.k))throw new store.SecretStoreError(`bad ${p.k}, really`)}';
+    'await store.unseal(p,["a","b"].map((k)=>k));if(!KEY_TYPES.includes(p.k))throw new store.SecretStoreError(`bad ${p.k}, really`)}' +
+    'function g(e){return e instanceof require("@edge-security/clients/pki").PkiError}';
   const clients = (overrides: Record<string, Record<string, unknown>>) => (m: string) => {
     if (!(m in overrides)) throw new Error(`Cannot find module ${m}`);
     return overrides[m];
   };
-  const good = { "@edge-security/clients/secret-store": { unseal: (_e: unknown, _k: unknown) => undefined, SecretStoreError: class extends Error {} }, "@edge-security/clients/pki": { KEY_TYPES: ["ec-p256"] } };
+  const good = { "@edge-security/clients/secret-store": { unseal: (_e: unknown, _k: unknown) => undefined, SecretStoreError: class extends Error {} }, "@edge-security/clients/pki": { KEY_TYPES: ["ec-p256"], PkiError: class extends Error {} } };
 
   it("passes clients that still offer everything the code uses", () => {
     expect(compatProblems(code, clients(good))).toEqual([]);
@@ -70,7 +71,8 @@ describe("the compatibility check itself", () => {
     expect(compatProblems(code, clients({ ...good, "@edge-security/clients/secret-store": { ...good["@edge-security/clients/secret-store"], unseal: (_e: unknown, _k: unknown, _now: unknown) => undefined } }))).toEqual([
       "secret-store.unseal is called with 2 arguments and now requires 3",
     ]);
-    expect(compatProblems(code, clients({ ...good, "@edge-security/clients/pki": {} }))).toEqual(["pki.KEY_TYPES is gone"]);
+    expect(compatProblems(code, clients({ ...good, "@edge-security/clients/pki": {} }))).toEqual(["pki.KEY_TYPES is gone", "pki.PkiError is gone"]);
+    expect(compatProblems(code, clients({ ...good, "@edge-security/clients/pki": { KEY_TYPES: [], PkiError: {} } }))).toEqual(["pki.PkiError is no longer a function"]);
   });
 });
 
