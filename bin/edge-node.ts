@@ -52,7 +52,8 @@ function cliEnv(): Record<string, string> {
     PULUMI_BACKEND_URL: backend,
     // Dynamic providers load the TypeScript clients at run time: every Node process the CLI starts
     // (Pulumi's own dynamic-provider launcher included) preloads tsx.
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${require.resolve("tsx/cjs")}`].filter(Boolean).join(" "),
+    // run-guard.js ends each of them when the runner dies (see run-processes.ts).
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${require.resolve("tsx/cjs")}`, `--require ${join(__dirname, "run-guard.js")}`].filter(Boolean).join(" "),
     // Marks every process of this run (the CLI, the provider hosts in their own process groups): see run-processes.ts.
     [RUN_ID_VARIABLE]: runId,
   };

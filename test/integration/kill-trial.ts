@@ -37,9 +37,10 @@ export function baseSeed(): number {
 
 /**
  * How the run dies: everything at once (power loss, the supervisor's kill -9 of the whole unit); only the CLI and
- * the provider hosts (the runner sees its CLI die); or SIGTERM to the runner (it must take its run down itself).
+ * the provider hosts (the runner sees its CLI die); SIGTERM to the runner's group (it must take its run down
+ * itself); or kill -9 of the runner's group only (the provider hosts, in groups of their own, must end themselves).
  */
-export const KILL_WAYS = ["kill -9 of the whole run", "kill -9 of the CLI and the provider hosts", "SIGTERM to the runner"] as const;
+export const KILL_WAYS = ["kill -9 of the whole run", "kill -9 of the CLI and the provider hosts", "SIGTERM to the runner's group", "kill -9 of the runner's group"] as const;
 export type KillWay = (typeof KILL_WAYS)[number];
 
 /**
@@ -165,9 +166,11 @@ export async function runKillTrial(seed: number, log: (line: string) => void = (
         for (const pid of marked) kill(pid, "SIGKILL");
       } else if (way === "kill -9 of the CLI and the provider hosts") {
         for (const pid of marked) kill(pid, "SIGKILL");
+      } else if (way === "kill -9 of the runner's group") {
+        kill(-run.pid!, "SIGKILL");
       } else {
-        // tsx relays the signal to the runner's own node process.
-        kill(run.pid!, "SIGTERM");
+        // As a supervisor or a terminal stops it: the signal goes to the runner's process group (tsx, the runner, the CLI).
+        kill(-run.pid!, "SIGTERM");
       }
       log(`killed at ${killedAtSeconds.toFixed(1)} s, after ${events} progress events (${marked.length} marked processes)`);
     } else {
