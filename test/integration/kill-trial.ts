@@ -180,14 +180,15 @@ export async function runKillTrial(seed: number, log: (line: string) => void = (
       process.kill(-run.pid!, "SIGKILL");
       throw new Error(`the runner did not exit within 60 s of the kill (${way})\n${output}`);
     }
-    // What the killed run left: no readiness file may vouch for a certificate that is not there.
-    const leftBehind = readinessProblems(node.secretsRoot);
-    if (leftBehind.length > 0) throw new Error(`after the kill: ${leftBehind.join("; ")}`);
+    // Provider hosts whose runner died end themselves within a second or so (run-guard.js): wait for that first.
     if (!(await until(() => survivors(node).length === 0, 15_000))) {
       const alive = survivors(node);
       for (const p of alive) process.kill(Number(p.split(" ")[0]), "SIGKILL");
       throw new Error(`processes of the killed run outlived it (${way}):\n${alive.join("\n")}`);
     }
+    // What the killed run left: no readiness file may vouch for a certificate that is not there.
+    const leftBehind = readinessProblems(node.secretsRoot);
+    if (leftBehind.length > 0) throw new Error(`after the kill: ${leftBehind.join("; ")}`);
 
     // The operator's way back: release the lock of the killed run (none if it finished), then up.
     try {
