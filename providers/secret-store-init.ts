@@ -84,15 +84,25 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const store: typeof import("@edge-security/clients/secret-store") = require("@edge-security/clients/secret-store");
     const custody: typeof import("@edge-security/clients/custody") = require("@edge-security/clients/custody");
     const status = await store.sealStatus(inputs);
-    let record = custody.readCustody(inputs.custodyFile, inputs.custodySecret);
+    let record;
+    let unreadable: unknown;
+    try {
+      record = custody.readCustody(inputs.custodyFile, inputs.custodySecret);
+    } catch (err) {
+      if (!(err instanceof custody.CustodyError)) throw err;
+      unreadable = err;
+    }
     if (!status.initialized) {
       if (record && !inputs.reinitialize) throw storeDataMissing(inputs, `in ${inputs.custodyFile}`);
-      // Keys of an earlier store: kept aside, never overwritten.
-      custody.keepCustodyAside(inputs.custodyFile, "superseded");
+      if (unreadable && !inputs.reinitialize) throw storeDataMissing(inputs, `a custody file it cannot decrypt: ${inputs.custodyFile}`);
+      // Keys of an earlier store (or a file that does not decrypt): kept aside, never overwritten.
+      custody.keepCustodyAside(inputs.custodyFile, unreadable ? "damaged" : "superseded");
       const response = await store.initialize(inputs, inputs.shares, inputs.threshold);
       record = { address: inputs.address, initializedAt: new Date().toISOString(), shares: inputs.shares, threshold: inputs.threshold, keys: response.keys, rootToken: response.root_token };
       await custody.writeCustody(inputs.custodyFile, inputs.custodySecret, record);
       await pauseIfAsked();
+    } else if (unreadable) {
+      throw unreadable;
     } else if (!record) {
       throw new store.SecretStoreError(
         `the secret store at ${inputs.address} is already initialized and this stack holds no keys for it (no custody file at ${inputs.custodyFile}); ` +
