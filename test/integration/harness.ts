@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { stackMarker } from "../../bin/run-processes";
 
 export const PROJECT_ROOT = resolve(__dirname, "../..");
 const TSX = join(PROJECT_ROOT, "node_modules/.bin/tsx");
@@ -74,6 +75,11 @@ export class TestNode {
   /** Stack outputs, secrets shown as "[secret]". */
   outputs(): Record<string, any> {
     return JSON.parse(this.pulumi("stack", "output", "--json", "--stack", this.stack));
+  }
+
+  /** What the runner marks every process of a run of this stack with (EDGE_RUN_ID starts with it): bin/run-processes.ts. */
+  get runMarker(): string {
+    return stackMarker(this.stack, this.projectDir, `file://${this.backend}`);
   }
 
   /** Starts the runner in its own process group (to be killed as a whole), with extra environment. */
