@@ -6,11 +6,12 @@ import { CustodyError } from "../../clients/custody";
 import { EdgeError, isEdgeError } from "../../clients/errors";
 import { EtcdError } from "../../clients/etcd-connection";
 import { FilesError } from "../../clients/files";
+import { KongError } from "../../clients/kong-admin";
 import { MongoUserError } from "../../clients/mongo";
 import { PostgresError } from "../../clients/postgres";
 import { SecretStoreError } from "../../clients/secret-store";
 
-const classes = { SecretStoreError, EtcdError, CustodyError, CaImportError, PostgresError, MongoUserError, FilesError };
+const classes = { SecretStoreError, EtcdError, CustodyError, CaImportError, PostgresError, MongoUserError, FilesError, KongError };
 
 describe("client errors", () => {
   it.each(Object.entries(classes))("%s is an EdgeError with its own name and no stack: the host prints one line", (name, Class) => {
