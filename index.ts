@@ -1,5 +1,5 @@
-// Entry point for a Pulumi CLI with its Node.js language host (`pulumi up` in this folder).
-// On nodes where the language host is not available, `npm run edge -- up` runs the same program.
+// Entry point of `pulumi preview/up/refresh/destroy` in this folder: the CLI's Node.js language host (the official
+// one, or bin/language-host.ts where none is installed) runs it. `npm run edge` serves the same program inline.
 import { edgeNodeProgram } from "./program";
 
 export = edgeNodeProgram();

@@ -6,7 +6,8 @@ import { checkDatabaseServers } from "./components/databases";
 import { EdgeNode } from "./components/edge-node";
 import { hasAdminPassword } from "./config/databases";
 import { CONFIG_NAMESPACE, ConfigError, NodeConfig, parseNodeConfig } from "./config/node-config";
-import { CUSTODY_SECRET_KEY, custodySecretProblem } from "./config/secret-store";
+import { CustodyError, readCustody } from "./clients/custody";
+import { CUSTODY_SECRET_KEY, custodyFilePath, custodySecretProblem } from "./config/secret-store";
 
 /** A config value read raw (no "use getSecret" warning), to validate a secret before it enters the graph. */
 const { getConfig }: { getConfig(k: string): string | undefined } = require("@pulumi/pulumi/runtime/config");
@@ -44,6 +45,7 @@ export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_
     const problem = custodySecretProblem(value, isConfigSecret(key));
     if (problem) throw new ConfigError(`${key}: ${problem}`);
     custodySecret = pulumi.secret(value!);
+    warnAboutCustody(nodeConfig, value!);
   }
   if (nodeConfig.ca.source !== "import") return { nodeConfig, custodySecret };
   try {
@@ -51,6 +53,24 @@ export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_
   } catch (err) {
     if (err instanceof CaImportError) throw new ConfigError(`${CONFIG_NAMESPACE}:pki.ca.importDir: ${err.message}`);
     throw err;
+  }
+}
+
+/**
+ * Warnings on every run about the store's keys: a custody file that does not decrypt (damage, tampering, or a
+ * custody secret changed since it was written) is named, and `up` keeps it aside before writing the good copy
+ * from the state; `reinitialize` left on would start over again after the next loss of the store's data.
+ */
+function warnAboutCustody(nodeConfig: NodeConfig, secret: string): void {
+  const file = custodyFilePath(nodeConfig.secretStore!.custodyDir, pulumi.getStack());
+  try {
+    readCustody(file, secret);
+  } catch (err) {
+    const message = err instanceof CustodyError ? err.message : `${file}: ${(err as Error).message}`;
+    pulumi.log.warn(`${message}: the store's keys in it cannot be read; \`up\` keeps the file aside (${file}.damaged-<time>) and writes the keys again from the stack's state (expected once after changing ${CUSTODY_SECRET_KEY})`);
+  }
+  if (nodeConfig.secretStore!.reinitialize) {
+    pulumi.log.warn(`${CONFIG_NAMESPACE}:secretStore.reinitialize is on: a secret store that answers "not initialized" is initialized anew, with new keys (the old custody file is kept, dated); turn it off after this run`);
   }
 }
 

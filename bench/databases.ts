@@ -8,10 +8,11 @@ import { join } from "node:path";
 import { FerretdbServer } from "../test/integration/ferretdb-server";
 import { expectOk, TestNode } from "../test/integration/harness";
 import { OpenBaoServer } from "../test/integration/openbao-server";
-import { SHARED_POSTGRES } from "../test/integration/postgres-server";
+import { ensureSharedPostgres, SHARED_POSTGRES, stopSharedPostgres } from "../test/integration/postgres-server";
 import { measureUpAndPreview, printTable, run, sizes } from "./measure";
 
 run(async () => {
+  await ensureSharedPostgres();
   const rows: string[] = [];
   for (const n of sizes("BENCH_DB_SIZES", "20")) {
     const sfx = randomBytes(3).toString("hex");
@@ -43,5 +44,6 @@ run(async () => {
       node.cleanup();
     }
   }
+  await stopSharedPostgres();
   printTable("Secret store + databases (PostgreSQL role and database + Mongo user per service) on:", rows);
 });

@@ -7,6 +7,7 @@ import { delimiter, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CommandError, EngineEvent, LocalWorkspace, OpType, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { edgeNodeProgram } from "../program";
+import { killOrphansOf, killRun, newRunId, RUN_ID_VARIABLE, stackMarker } from "./run-processes";
 
 const PROJECT_ROOT = resolve(__dirname, "..");
 const COMMANDS = ["preview", "up", "refresh", "destroy", "outputs"] as const;
@@ -51,8 +52,32 @@ function cliEnv(): Record<string, string> {
     PULUMI_BACKEND_URL: backend,
     // Dynamic providers load the TypeScript clients at run time: every Node process the CLI starts
     // (Pulumi's own dynamic-provider launcher included) preloads tsx.
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${require.resolve("tsx/cjs")}`].filter(Boolean).join(" "),
+    // run-guard.js ends each of them when the runner dies (see run-processes.ts).
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${require.resolve("tsx/cjs")}`, `--require ${join(__dirname, "run-guard.js")}`].filter(Boolean).join(" "),
+    // Marks every process of this run (the CLI, the provider hosts in their own process groups): see run-processes.ts.
+    [RUN_ID_VARIABLE]: runId,
   };
+}
+
+/** This run's id, set once the stack is known. */
+let runId = "";
+
+/**
+ * Before the run: kill what killed runs of this stack left behind (provider hosts hold ~150 MB each). During
+ * it: on SIGTERM or SIGHUP, kill every process of this run, then exit (SIGINT is the CLI's: it cancels cleanly).
+ */
+function guardRunProcesses(stack: string, cwd: string): void {
+  const marker = stackMarker(stack, cwd, process.env.PULUMI_BACKEND_URL ?? `file://${join(PROJECT_ROOT, ".state")}`);
+  runId = newRunId(marker);
+  const orphans = killOrphansOf(marker);
+  if (orphans.length > 0) process.stderr.write(`edge-node: killed ${orphans.length} process(es) left behind by a killed run of this stack (pids ${orphans.join(", ")})\n`);
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    process.once(signal, () => {
+      const killed = killRun(runId);
+      process.stderr.write(`edge-node: ${signal}: stopped this run (${killed.length} process(es)); release the stack's lock with: npm run pulumi -- cancel --stack ${stack} --yes, then run up again\n`);
+      process.exit(code);
+    });
+  }
 }
 
 async function openStack(stackName: string, cwd: string): Promise<Stack> {
@@ -91,6 +116,7 @@ async function runCommand(stack: Stack, args: ReturnType<typeof parse>, opts: { 
 
 async function run(argv: string[]): Promise<void> {
   const args = parse(argv);
+  guardRunProcesses(args.stack, args.cwd);
   const stack = await openStack(args.stack, args.cwd);
   const steps: Step[] = [];
   const onEvent = (event: EngineEvent) => {

@@ -1,4 +1,5 @@
 // Loads and validates a CA imported from a directory: ca.crt, ca.key and optionally chain.crt.
+import { EdgeError } from "./errors";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
@@ -9,7 +10,7 @@ export const CA_KEY_FILE = "ca.key";
 export const CA_CHAIN_FILE = "chain.crt";
 
 /** A user mistake in the imported CA: the message is one sentence that names the file. */
-export class CaImportError extends Error {
+export class CaImportError extends EdgeError {
   constructor(message: string) {
     super(message);
     this.name = "CaImportError";

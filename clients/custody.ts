@@ -1,7 +1,9 @@
 // Custody of the secret store's init response (unseal keys, initial root token): one file, encrypted with
 // AES-256-GCM under a key derived (scrypt, per-file salt) from the stack's custody secret, written atomically
 // and fsynced. No Pulumi in here. Change signatures only compatibly (old provider code in state calls them).
+import { EdgeError } from "./errors";
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
+import { existsSync, renameSync } from "node:fs";
 import { readIfExists, writeFileAtomically } from "./files";
 
 export const CUSTODY_FORMAT = "edge-security-custody/1";
@@ -22,7 +24,7 @@ export interface CustodyRecord {
   rootToken?: string;
 }
 
-export class CustodyError extends Error {
+export class CustodyError extends EdgeError {
   constructor(message: string) {
     super(message);
     this.name = "CustodyError";
@@ -72,4 +74,18 @@ export async function writeCustody(path: string, secret: string, record: Custody
 export function readCustody(path: string, secret: string): CustodyRecord | undefined {
   const content = readIfExists(path);
   return content === undefined ? undefined : decryptCustody(secret, content, path);
+}
+
+/**
+ * Moves an existing custody file aside, to `<path>.<reason>-<UTC time>` in the same folder (never over another
+ * file), and returns that name; undefined when there is no file. Keys are never overwritten: whenever other keys
+ * are about to be written, or a file that does not decrypt is about to be replaced, the old file is kept.
+ */
+export function keepCustodyAside(path: string, reason: "superseded" | "damaged" | "replaced"): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  let aside = `${path}.${reason}-${stamp}`;
+  for (let n = 1; existsSync(aside); n++) aside = `${path}.${reason}-${stamp}-${n}`;
+  renameSync(path, aside);
+  return aside;
 }

@@ -1,7 +1,7 @@
 // A service's etcd client certificate in its own folder: write, inspect, remove. No Pulumi in here; change
 // signatures only compatibly (older provider code in a stack's state calls them).
 import { dirname, join } from "node:path";
-import { ensureDir, FilesState, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SHARED_DIR_MODE, writeFileAtomically } from "./files";
+import { ensureDir, ensureServiceDir, FilesState, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SHARED_DIR_MODE, writeFileAtomically } from "./files";
 import { publicKeyFingerprint } from "./service-dir";
 
 /** File names next to the service's own certificate (its ca.pem also verifies the etcd server). */
@@ -20,7 +20,7 @@ export function etcdClientCertPaths(dir: string): EtcdClientCertPaths {
 export async function writeEtcdClientCertificate(dir: string, files: { certPem: string; keyPem: string }, owner: Owner): Promise<EtcdClientCertPaths> {
   const paths = etcdClientCertPaths(dir);
   ensureDir(dirname(dir), {}, SHARED_DIR_MODE);
-  ensureDir(dir, owner);
+  ensureServiceDir(dir, owner);
   await writeFileAtomically(paths.keyPath, files.keyPem, SECRET_FILE_MODE, owner);
   await writeFileAtomically(paths.certPath, files.certPem, PUBLIC_FILE_MODE, owner);
   return paths;

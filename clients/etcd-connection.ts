@@ -2,6 +2,7 @@
 // --client-cert-auth) or root's password, and a bounded wait for a server that is still starting. No Pulumi here.
 // Providers call these at run time, also from older provider code stored in a stack's state: change signatures
 // only compatibly (new optional fields).
+import { EdgeError } from "./errors";
 import { createHash } from "node:crypto";
 import { ExponentialBackoff, handleWhen, IPolicy, noop, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
 import { Etcd3, EtcdAuthenticationFailedError, isRecoverableError } from "etcd3";
@@ -28,7 +29,7 @@ export { ADMIN_CLIENT_CN, ROOT_USER } from "./etcd-names";
 const DEFAULT_WAIT_SECONDS = 60;
 
 /** An etcd that did not answer, refused root's password, or failed a call: one sentence naming the endpoint. */
-export class EtcdError extends Error {
+export class EtcdError extends EdgeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "EtcdError";

@@ -8,6 +8,7 @@
 import { ExponentialBackoff, handleWhen, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
 import { Agent, request } from "undici";
 import { v5 as uuidv5 } from "uuid";
+import { EdgeError } from "./errors";
 
 export interface KongEndpoint {
   /** e.g. http://127.0.0.1:8001 */
@@ -25,14 +26,11 @@ export function endpointOf(inputs: { adminUrl: string; adminCaPem?: string; admi
   return { adminUrl: inputs.adminUrl, caPem: inputs.adminCaPem, credentials: inputs.adminCredentials, requestTimeoutSeconds: inputs.requestTimeoutSeconds };
 }
 
-/** A failure a user can act on: one sentence, no secret in it. */
-export class KongError extends Error {
+/** A failure a user can act on: one sentence, no secret in it (an EdgeError: printed as one line, no stack). */
+export class KongError extends EdgeError {
   constructor(message: string) {
     super(message);
     this.name = "KongError";
-    // A reported condition, not a bug: the dynamic-provider host prints `${err}: ${err.stack}` for a failed
-    // read/diff/delete, and a stack trace there would bury the one line that matters.
-    this.stack = "";
   }
 }
 

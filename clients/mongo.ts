@@ -5,6 +5,7 @@
 // FerretDB v1 (the MongoDB-wire server run here) accepts createUser/updateUser only with an empty `roles` list and
 // does not enforce roles at all. The server is identified by `buildInfo` (FerretDB answers with `ferretdbVersion`):
 // real MongoDB gets the configured roles, FerretDB gets none, and the result says which roles were sent.
+import { EdgeError } from "./errors";
 import { MongoClient, MongoServerError } from "mongodb";
 
 export interface MongoServer {
@@ -35,13 +36,10 @@ export type ServerKind = "mongodb" | "ferretdb";
 export type MongoUserState = "intact" | "missing" | "password-changed" | "roles-changed";
 
 /** A failure worth one line to the user (unreachable server, refused credentials). */
-export class MongoUserError extends Error {
+export class MongoUserError extends EdgeError {
   constructor(message: string) {
     super(message);
     this.name = "MongoUserError";
-    // A reported condition, not a bug: the dynamic-provider host prints `${err}: ${err.stack}` for a failed
-    // read/diff/delete, and a stack trace there would bury the one line that matters.
-    this.stack = "";
   }
 }
 

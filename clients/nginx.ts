@@ -7,11 +7,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ExponentialBackoff, handleWhen, retry } from "cockatiel";
+import { EdgeError } from "./errors";
 import { ensureDir, readIfExists, removeFile, writeFileAtomically, PUBLIC_FILE_MODE, SECRET_FILE_MODE } from "./files";
 
 const run = promisify(execFile);
 
-export class NginxError extends Error {
+export class NginxError extends EdgeError {
   constructor(message: string) {
     super(message);
     this.name = "NginxError";

@@ -8,6 +8,7 @@
 // it: it carries a SCRAM-SHA-256 verifier computed here (RFC 5802/7677, as PostgreSQL stores it), which the server
 // recognises and stores as is. The plaintext never reaches the server, its logs or pg_stat_activity; the verifier
 // (a salted hash, base64 and `$:` characters only) is quoted with escapeLiteral. Statements are never logged.
+import { EdgeError } from "./errors";
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
 import { saslprep } from "@mongodb-js/saslprep";
 import { Client, DatabaseError, escapeIdentifier, escapeLiteral } from "pg";
@@ -33,13 +34,10 @@ export interface RoleAndDatabase {
 export type RoleDatabaseState = "intact" | "role-missing" | "role-attributes-changed" | "password-changed" | "database-missing" | "database-owner-changed";
 
 /** A failure worth one line to the user (unreachable server, refused credentials, a name taken by someone else). */
-export class PostgresError extends Error {
+export class PostgresError extends EdgeError {
   constructor(message: string) {
     super(message);
     this.name = "PostgresError";
-    // A reported condition, not a bug: the dynamic-provider host prints `${err}: ${err.stack}` for a failed
-    // read/diff/delete, and a stack trace there would bury the one line that matters.
-    this.stack = "";
   }
 }
 

@@ -4,6 +4,7 @@
 //
 // No token, key or password ever appears in an error message: errors name the address, the API path and the
 // store's own error text.
+import { EdgeError } from "./errors";
 import { Agent, type Dispatcher, RetryAgent, request } from "undici";
 
 export interface StoreEndpoint {
@@ -16,7 +17,7 @@ export interface StoreEndpoint {
 }
 
 /** A failure a user can act on: one sentence, no secret in it. */
-export class SecretStoreError extends Error {
+export class SecretStoreError extends EdgeError {
   constructor(message: string) {
     super(message);
     this.name = "SecretStoreError";

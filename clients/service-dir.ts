@@ -3,7 +3,7 @@
 // stack's state, which may be older than this file: change signatures only compatibly (new optional arguments).
 import { createPublicKey } from "node:crypto";
 import { dirname, join } from "node:path";
-import { ensureDir, FilesState, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, SHARED_DIR_MODE, sha256Hex, writeFileAtomically } from "./files";
+import { ensureDir, ensureServiceDir, FilesState, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, SHARED_DIR_MODE, sha256Hex, writeFileAtomically } from "./files";
 
 export interface ServiceDirPaths {
   dir: string;
@@ -41,7 +41,7 @@ export interface ServiceCertificateFiles {
 export async function writeServiceCertificate(dir: string, files: ServiceCertificateFiles, owner: Owner): Promise<ServiceDirPaths> {
   const paths = serviceDirPaths(dir);
   ensureDir(dirname(dir), {}, SHARED_DIR_MODE);
-  ensureDir(dir, owner);
+  ensureServiceDir(dir, owner);
   removeFile(paths.readyPath);
   await writeFileAtomically(paths.keyPath, files.keyPem, SECRET_FILE_MODE, owner);
   await writeFileAtomically(paths.certPath, files.certPem, PUBLIC_FILE_MODE, owner);

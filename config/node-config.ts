@@ -6,6 +6,7 @@ import { SecretStoreConfig, secretStoreProblem, secretStoreSchema } from "./secr
 import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./config-store";
 import { DatabasesConfig, databasesSchema, resolveDatabases } from "./databases";
 import { GatewayConfig, gatewaySchema, resolveGateway } from "./gateway";
+import { dedicatedFolderProblem } from "./host-paths";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -73,7 +74,10 @@ const pkiSchema = z
 
 const nodeSchema = z
   .object({
-    secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT),
+    secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT).superRefine((p, ctx) => {
+      const problem = p.startsWith("/") ? dedicatedFolderProblem(p) : undefined;
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
     pki: pkiSchema,
     services: z.array(serviceSchema).min(1, "must list at least one service"),
     secretStore: secretStoreSchema.optional(),
@@ -126,14 +130,17 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   const gatewayServiceKnown = gatewayService !== undefined && services.some((s) => s.name === gatewayService);
   const secretStore = parsed.data.secretStore && { ...parsed.data.secretStore, gatewayService: parsed.data.secretStore.gatewayService ?? (gatewayServiceKnown ? gatewayService : undefined) ?? (services.some((s) => s.name === "kong") ? "kong" : undefined) };
 
-  const seen = new Set<string>();
+  // Keyed by the lower-case name: names that differ only in case collide as DNS names (and on some file systems).
+  const seen = new Map<string, string>();
   services.forEach((s, i) => {
     const includeLocalhost = s.includeLocalhost ?? pki.serviceDefaults.includeLocalhost;
     if ((s.hostnames?.length ?? 1) === 0 && s.extraSans.length === 0 && !includeLocalhost) {
       throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: the certificate would have no DNS name or IP address (give hostnames or extraSans, or includeLocalhost)`);
     }
-    if (seen.has(s.name)) throw new ConfigError(`${keyPath(["services", i, "name"])}: duplicate service name ${JSON.stringify(s.name)}`);
-    seen.add(s.name);
+    const earlier = seen.get(s.name.toLowerCase());
+    if (earlier === s.name) throw new ConfigError(`${keyPath(["services", i, "name"])}: duplicate service name ${JSON.stringify(s.name)}`);
+    if (earlier !== undefined) throw new ConfigError(`${keyPath(["services", i, "name"])}: ${JSON.stringify(s.name)} differs from service ${JSON.stringify(earlier)} only in case: they would get certificates for the same DNS name`);
+    seen.set(s.name.toLowerCase(), s.name);
     if (s.hostnames === undefined && !isDnsName(s.name)) {
       throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: is required because the name ${JSON.stringify(s.name)} is not a valid DNS name`);
     }

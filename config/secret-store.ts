@@ -1,6 +1,8 @@
 // The stack config's `secretStore` section: schema, defaults and the checks that span other sections.
+import { posix } from "node:path";
 import { z } from "zod";
 import { MIN_CUSTODY_SECRET_LENGTH } from "../clients/custody";
+import { dedicatedFolderProblem } from "./host-paths";
 
 export const DEFAULT_CUSTODY_DIR = "/var/lib/edge-security/custody";
 /** The stack setting that holds the custody file's encryption secret (set with --secret). */
@@ -25,17 +27,28 @@ export const secretStoreSchema = z
     service: z.string().default("secretstore"),
     shares: z.number().int("must be a whole number").min(1, "must be at least 1").max(255, "must be at most 255").default(5),
     threshold: z.number().int("must be a whole number").min(1, "must be at least 1").default(3),
-    custodyDir: absolutePath.default(DEFAULT_CUSTODY_DIR),
+    custodyDir: absolutePath.default(DEFAULT_CUSTODY_DIR).superRefine((p, ctx) => {
+      const problem = p.startsWith("/") ? dedicatedFolderProblem(p) : undefined;
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
     kvMount: pathSegment.default("secret"),
     pathPrefix: pathSegment.default("edgex"),
     tokenPeriod: z.string().regex(/^\d+[smh]$/, "must be a duration such as 24h, 90m or 3600s").default("24h"),
     gatewayService: z.string().optional(),
     dbUsernames: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be letters, digits and '_', not starting with a digit, at most 63 characters")).default({}),
     connectTimeoutSeconds: z.number().int("must be a whole number").positive("must be positive").default(60),
+    // Starting over is explicit: a store that answers "not initialized" while the stack holds keys for it is
+    // refused unless this is set (its data may only be missing for now: a volume not mounted at boot).
+    reinitialize: z.boolean().default(false),
   })
   .strict();
 
 export type SecretStoreConfig = z.infer<typeof secretStoreSchema> & { gatewayService?: string };
+
+/** The custody file of a stack's store. */
+export function custodyFilePath(custodyDir: string, stack: string): string {
+  return posix.join(custodyDir, `${stack}.secret-store.custody`);
+}
 
 /** The database username of a service unless the config names one: lower case, [a-z0-9_]. */
 export function defaultDbUsername(service: string): string {

@@ -8,6 +8,12 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const { randomBytes }: typeof import("node:crypto") = require("node:crypto");
     return { id: `etcd-root-${randomBytes(4).toString("hex")}`, outs: { password: randomBytes(24).toString("base64url") } };
   },
+
+  // No inputs, so never a change: without a diff the engine compares the stored provider code itself, and a
+  // new release's code would "update" this resource into one without its password (only --replace rotates it).
+  async diff() {
+    return { changes: false };
+  },
 };
 
 export class EtcdRootPassword extends pulumi.dynamic.Resource {

@@ -2,7 +2,10 @@
 // create: initializes a new store and persists the response (unseal keys, initial root token) encrypted and
 // fsynced BEFORE anything else; then unseals and revokes the initial root token. An already-initialized store
 // is adopted only when this stack's custody file holds its keys; otherwise create fails and changes nothing.
-// The store is never initialized over existing data, and destroy never deletes the custody file.
+// The store is never initialized over existing data, and destroy never deletes the custody file. A store that
+// answers "not initialized" while the stack holds keys for it is refused unless `reinitialize` is set: its data
+// may only be missing for now (a volume not mounted at boot), and new keys would brick it when it comes back.
+// Custody files are never overwritten with other keys: the old one is kept aside, dated.
 import * as pulumi from "@pulumi/pulumi";
 
 export interface SecretStoreInitInputs {
@@ -14,6 +17,8 @@ export interface SecretStoreInitInputs {
   custodyFile: pulumi.Input<string>;
   /** A secret: the custody file's encryption secret. */
   custodySecret: pulumi.Input<string>;
+  /** Start over with a new store when the one the stack knows answers "not initialized" (explicit, one run). */
+  reinitialize?: pulumi.Input<boolean>;
 }
 
 interface Inputs {
@@ -24,6 +29,8 @@ interface Inputs {
   threshold: number;
   custodyFile: string;
   custodySecret: string;
+  /** Absent in states written before it existed: false. */
+  reinitialize?: boolean;
 }
 
 interface Outputs extends Inputs {
@@ -53,6 +60,17 @@ function custodyStateOf(props: Outputs): Outputs["custody"] {
   }
 }
 
+/** The one line that stops a run which would initialize a store the stack already holds keys for. */
+function storeDataMissing(inputs: Inputs, where: string): Error {
+  const store: typeof import("@edge-security/clients/secret-store") = require("@edge-security/clients/secret-store");
+  return new store.SecretStoreError(
+    `the secret store at ${inputs.address} answers "not initialized", but this stack holds unseal keys for it (${where}): ` +
+      "its data may be missing (a data volume not mounted, a server started on an empty folder) or the address may point at another server. " +
+      "Nothing was changed: bring the store's data back and run again; to start over with a new, empty store on purpose, " +
+      "set edge-security:secretStore.reinitialize to true for one run (the old custody file is kept, dated)",
+  );
+}
+
 const provider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Inputs, news: Inputs) {
     const failures = [];
@@ -65,18 +83,26 @@ const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Inputs) {
     const store: typeof import("@edge-security/clients/secret-store") = require("@edge-security/clients/secret-store");
     const custody: typeof import("@edge-security/clients/custody") = require("@edge-security/clients/custody");
-    const { renameSync } = require("node:fs");
     const status = await store.sealStatus(inputs);
-    let record = custody.readCustody(inputs.custodyFile, inputs.custodySecret);
+    let record;
+    let unreadable: unknown;
+    try {
+      record = custody.readCustody(inputs.custodyFile, inputs.custodySecret);
+    } catch (err) {
+      if (!(err instanceof custody.CustodyError)) throw err;
+      unreadable = err;
+    }
     if (!status.initialized) {
-      if (record) {
-        // Keys of an earlier store whose data is gone: kept aside, never overwritten.
-        renameSync(inputs.custodyFile, `${inputs.custodyFile}.superseded-${new Date().toISOString().replace(/[:.]/g, "-")}`);
-      }
+      if (record && !inputs.reinitialize) throw storeDataMissing(inputs, `in ${inputs.custodyFile}`);
+      if (unreadable && !inputs.reinitialize) throw storeDataMissing(inputs, `a custody file it cannot decrypt: ${inputs.custodyFile}`);
+      // Keys of an earlier store (or a file that does not decrypt): kept aside, never overwritten.
+      custody.keepCustodyAside(inputs.custodyFile, unreadable ? "damaged" : "superseded");
       const response = await store.initialize(inputs, inputs.shares, inputs.threshold);
       record = { address: inputs.address, initializedAt: new Date().toISOString(), shares: inputs.shares, threshold: inputs.threshold, keys: response.keys, rootToken: response.root_token };
       await custody.writeCustody(inputs.custodyFile, inputs.custodySecret, record);
       await pauseIfAsked();
+    } else if (unreadable) {
+      throw unreadable;
     } else if (!record) {
       throw new store.SecretStoreError(
         `the secret store at ${inputs.address} is already initialized and this stack holds no keys for it (no custody file at ${inputs.custodyFile}); ` +
@@ -109,8 +135,11 @@ const provider: pulumi.dynamic.ResourceProvider = {
     }
     const changed: string[] = (["address", "caPem", "connectTimeoutSeconds", "custodyFile", "custodySecret"] as const).filter((k) => olds[k] !== news[k]);
     const status = await store.sealStatus(news);
-    // A store whose data is gone is a new store: initialize it again (its old keys are kept aside).
-    if (!status.initialized) return { changes: true, replaces: ["initialized"], deleteBeforeReplace: true };
+    // A store the stack holds keys for is started over only when asked (its old keys are kept aside).
+    if (!status.initialized) {
+      if (!news.reinitialize) throw storeDataMissing(news, `in its state${custodyStateOf(olds) === "intact" ? ` and in ${olds.custodyFile}` : ""}`);
+      return { changes: true, replaces: ["initialized"], deleteBeforeReplace: true };
+    }
     if (custodyStateOf(olds) !== "intact") changed.push("custody");
     return { changes: changed.length > 0 };
   },
@@ -119,7 +148,18 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const custody: typeof import("@edge-security/clients/custody") = require("@edge-security/clients/custody");
     const outs: Outputs = { ...olds, ...news, custody: "intact" };
     // The custody file lost, damaged, moved, or its secret rotated: write it again from the keys in the state.
-    if (custodyStateOf(outs) !== "intact") {
+    const state = custodyStateOf(outs);
+    if (state !== "intact") {
+      // A file that does not decrypt (damage, tampering, an older custody secret) or holds other keys is kept.
+      if (state === "changed") {
+        let damaged = false;
+        try {
+          custody.readCustody(news.custodyFile, news.custodySecret);
+        } catch {
+          damaged = true;
+        }
+        custody.keepCustodyAside(news.custodyFile, damaged ? "damaged" : "replaced");
+      }
       await custody.writeCustody(news.custodyFile, news.custodySecret, { address: news.address, initializedAt: new Date().toISOString(), shares: olds.shares, threshold: olds.threshold, keys: olds.unsealKeys });
     }
     return { outs };

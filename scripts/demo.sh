@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # npm run demo [-- eii-node]: set-up, the stack's local servers (each waits for its readiness file), `up` of the
 # demo stack, then its outputs. npm run demo:down [-- eii-node]: destroy it, then stop its servers.
-#   local     (default) the EdgeX-style node: PKI + secret store (OpenBao) + databases (the machine's PostgreSQL
-#             on 127.0.0.1:5432, FerretDB)                                     secrets in /run/edge-security-demo
+#   local     (default) the EdgeX-style node: PKI + secret store (OpenBao) + databases (the PostgreSQL at the
+#             stack's address, 127.0.0.1:5432, or a private cluster in .demo/postgres when none answers there; its
+#             port is then written to stacks/Pulumi.local.yaml; FerretDB)        secrets in /run/edge-security-demo
 #   eii-node  the EII-style node: PKI + config store (etcd)                      secrets in /run/edge-security-eii
 # Server data lives in .demo/ (it survives down/up, like a node's disk); the secret store's custody file is in
 # /var/lib/edge-security-demo/custody. The demo passphrase is for demos only (see README).
@@ -18,6 +19,8 @@ case "$stack" in
     export EDGE_SECRETS_ROOT=/run/edge-security-demo/secrets
     # FerretDB's admin password is the one the stack holds (a secret in stacks/Pulumi.local.yaml).
     export EDGE_FERRETDB_STATE_DIR="$EDGE_ROOT/.demo/ferretdb" EDGE_FERRETDB_ADMIN_PASSWORD_FILE="$EDGE_ROOT/.demo/ferretdb-admin-password"
+    # A private PostgreSQL (scripts/servers/postgres.sh) when none answers at the stack's address.
+    export EDGE_PG_DIR="$EDGE_ROOT/.demo/postgres"
     ;;
   eii-node) servers=(etcd); export EDGE_SECRETS_ROOT=/run/edge-security-eii/secrets ;;
   *) echo "demo.sh: unknown demo stack $stack (local or eii-node)" >&2; exit 2 ;;
@@ -30,14 +33,25 @@ case "${1:-up}" in
       bash scripts/pulumi.sh stack select --create local --secrets-provider passphrase >/dev/null
       (umask 077; bash scripts/pulumi.sh config get --path --stack local 'edge-security:databases.mongo.adminPassword' >"$EDGE_FERRETDB_ADMIN_PASSWORD_FILE")
     fi
+    if [ "$stack" = local ]; then
+      # The demo's PostgreSQL: the one at the stack's address if it answers, else a private cluster of its own.
+      pg_host=$(bash scripts/pulumi.sh config get --path --stack local edge-security:databases.postgres.host 2>/dev/null || echo 127.0.0.1)
+      pg_port=$(bash scripts/pulumi.sh config get --path --stack local edge-security:databases.postgres.port 2>/dev/null || echo 5432)
+      if [ -f "$EDGE_PG_DIR/data/PG_VERSION" ] || ! pg_isready -q -h "$pg_host" -p "$pg_port" -t 5; then
+        bash scripts/servers/postgres.sh start
+        port=$(bash scripts/servers/postgres.sh port)
+        [ "$pg_port" = "$port" ] || bash scripts/pulumi.sh config set --path --stack local edge-security:databases.postgres.port "$port" --type int
+      fi
+    fi
     bash scripts/servers.sh start "${servers[@]}"
-    tsx bin/edge-node.ts up --stack "$stack"
-    tsx bin/edge-node.ts outputs --stack "$stack"
+    bash scripts/pulumi.sh up --stack "$stack" --yes --skip-preview --suppress-outputs
+    bash scripts/pulumi.sh stack output --stack "$stack" --json
     if [ "$stack" = local ]; then tsx scripts/demo-gateway.ts "$stack" "$EDGE_ROOT/.demo/gateway-auth-header"; fi
     ;;
   down)
-    tsx bin/edge-node.ts destroy --stack "$stack"
+    bash scripts/pulumi.sh destroy --stack "$stack" --yes --skip-preview
     bash scripts/servers.sh stop "${servers[@]}"
+    if [ "$stack" = local ]; then bash scripts/servers/postgres.sh stop; fi
     ;;
   *) echo "usage: demo.sh up|down [local|eii-node]" >&2; exit 2 ;;
 esac

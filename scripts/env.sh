@@ -8,6 +8,10 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_HOME="${PULUMI_HOME:-$EDGE_TOOLS/pulumi-home}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$EDGE_ROOT/.state}"
+# Every Node process the CLI starts (the program, the dynamic-provider host) loads tsx: the program and the
+# clients the providers require are TypeScript, with no build step.
+case " ${NODE_OPTIONS:-} " in *" --require $EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs "*) ;;
+  *) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs" ;; esac
 # Go builds: only the module proxy is reachable; go.sum files in scripts/go pin every module.
 export GOTOOLCHAIN=local
 export GOSUMDB=off

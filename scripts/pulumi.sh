@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# npm run pulumi -- <args>: the Pulumi CLI with the project's tools PATH, backend and (for the demo) passphrase.
-# Commands that run the program (up, preview, refresh, destroy) go through `npm run edge` instead: this
-# build has no Node.js language-host binary (see README).
+# npm run pulumi -- <args>: the Pulumi CLI in the project folder with the project's tools PATH, backend and
+# settings (scripts/env.sh): `pulumi preview|up|refresh|destroy --stack S`, `stack output`, `config`, ...
+# The demo passphrase is used only for the demo stack `local`, when none is set.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+if [[ " $* " == *" --stack local "* || " $* " == *" -s local "* || " $* " == *" --stack=local "* ]] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   export PULUMI_CONFIG_PASSPHRASE="$EDGE_DEMO_PASSPHRASE"
 fi
 mkdir -p "${PULUMI_BACKEND_URL#file://}"

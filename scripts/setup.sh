@@ -27,11 +27,17 @@ command -v etcd >/dev/null || missing+=(etcd-server)
 command -v etcdctl >/dev/null || missing+=(etcd-client)
 command -v nginx >/dev/null || missing+=(nginx-light) # the NGINX gateway (a private instance, scripts/servers/nginx.sh)
 command -v wrk >/dev/null || missing+=(wrk)           # the gateway benchmark's load tool
+# PostgreSQL's server binaries and psql: the tests' private clusters, and the demo's when none answers.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && command -v psql >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then step "missing Debian packages: ${missing[*]} (install them as root)"; exit 1; fi
   step "apt-get install ${missing[*]}"
+  if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    # Only the binaries are wanted: no system cluster on 5432 (Debian's package would create and start one).
+    mkdir -p /etc/postgresql-common && echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+  fi
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confold "${missing[@]}" >&2
 else
   step "Debian tools: present"
 fi
@@ -64,4 +70,23 @@ bash scripts/go/ferretdb/build.sh "$EDGE_TOOLS/bin" >&2 # FerretDB v1.24.2: the 
 # The CLI starts dynamic providers through this bundled plugin name and never downloads it: install the
 # launcher that @pulumi/pulumi ships (it starts Node on the SDK's dynamic-provider host) with its run bit.
 install -m 0755 node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$EDGE_TOOLS/bin/pulumi-resource-pulumi-nodejs"
+
+# The Node.js language host, which `pulumi up` typed in this folder needs: a stock Pulumi install ships its own
+# next to the CLI, and that one is kept. Otherwise install the project's own (bin/language-host.ts), marked so a
+# later set-up knows it may rewrite it.
+host="$EDGE_TOOLS/bin/pulumi-language-nodejs"
+pulumi_dir=$(dirname "$(readlink -f "$EDGE_TOOLS/bin/pulumi")")
+marker="# edge-security language host"
+if [ -e "$pulumi_dir/pulumi-language-nodejs" ] && ! grep -qs "$marker" "$pulumi_dir/pulumi-language-nodejs"; then
+  step "pulumi-language-nodejs: the official one in $pulumi_dir"
+else
+  tmp="$host.tmp.$$"
+  cat >"$tmp" <<SH
+#!/bin/sh
+$marker (installed by scripts/setup.sh; a stock Pulumi install ships its own)
+exec node --require "$(node -p 'require.resolve("tsx/cjs")')" "$EDGE_ROOT/bin/language-host.ts" "\$@"
+SH
+  chmod 0755 "$tmp" && mv "$tmp" "$host"
+  step "pulumi-language-nodejs: the project's own (bin/language-host.ts)"
+fi
 step "ready: $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi"), node $(node --version)"

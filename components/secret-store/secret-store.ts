@@ -4,7 +4,7 @@
 // made from the unseal keys and revoked at once (see clients/secret-store.ts withRootToken).
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { defaultDbUsername, SecretStoreConfig } from "../../config/secret-store";
+import { custodyFilePath, defaultDbUsername, SecretStoreConfig } from "../../config/secret-store";
 import type { ServiceConfig } from "../../config/node-config";
 import { SecretStoreCertificate } from "../../providers/secret-store-certificate";
 import { SecretStoreInit } from "../../providers/secret-store-init";
@@ -69,8 +69,9 @@ export class SecretStore extends pulumi.ComponentResource {
         ...endpoint,
         shares: config.shares,
         threshold: config.threshold,
-        custodyFile: join(config.custodyDir, `${pulumi.getStack()}.secret-store.custody`),
+        custodyFile: custodyFilePath(config.custodyDir, pulumi.getStack()),
         custodySecret: args.custodySecret,
+        reinitialize: config.reinitialize,
       },
       { parent: this, dependsOn: args.serverReady },
     );

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FerretdbServer } from "./ferretdb-server";
 import { changedNames, expectOk, freePort, RunResult, TestNode } from "./harness";
 import { OpenBaoServer } from "./openbao-server";
-import { PgTarget, PrivatePostgres, psql, SHARED_POSTGRES, sql } from "./postgres-server";
+import { ensureSharedPostgres, PgTarget, PrivatePostgres, psql, SHARED_POSTGRES, sql, stopSharedPostgres } from "./postgres-server";
 
 interface StateResource {
   urn: string;
@@ -55,7 +55,10 @@ async function startSecretStore(node: TestNode): Promise<OpenBaoServer> {
 const STORE_SERVICE = { name: "secretstore" };
 const CUSTODY = { secretStoreCustodySecret: "databases-it-custody-secret-0123456789abcdef" };
 const storeConfig = (node: TestNode, server: OpenBaoServer) => ({ secretStore: { address: server.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120 } });
-const pgAdmin: PgTarget = { ...SHARED_POSTGRES };
+// The same object: ensureSharedPostgres() may point it at a private cluster before the tests run.
+const pgAdmin: PgTarget = SHARED_POSTGRES;
+beforeAll(ensureSharedPostgres, 120_000);
+afterAll(stopSharedPostgres);
 const asRole = (role: string, database: string, password?: string): PgTarget => ({ host: SHARED_POSTGRES.host, port: SHARED_POSTGRES.port, user: role, password, database });
 
 /** Best-effort removal of what a failed test may have left on the shared server: only names with our suffix. */

@@ -1,10 +1,12 @@
-// Runs the real node stack (runner -> Automation API -> real Pulumi CLI) in a temp project folder with its
-// own file backend and secrets root, and reads results back with real tools.
+// Runs the real node stack in a temp project folder with its own file backend and secrets root, and reads results
+// back with real tools: `cli()` types `pulumi up` etc. in the folder (the CLI runs index.ts through the language
+// host), `run()` goes through the runner (bin/edge-node.ts -> Automation API -> the same CLI).
 import { ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { stackMarker } from "../../bin/run-processes";
 
 export const PROJECT_ROOT = resolve(__dirname, "../..");
 const TSX = join(PROJECT_ROOT, "node_modules/.bin/tsx");
@@ -36,8 +38,10 @@ export class TestNode {
     chmodSync(this.root, 0o755);
     mkdirSync(join(this.projectDir, "stacks"), { recursive: true });
     mkdirSync(this.backend);
-    // The project file as the runner needs it: the program itself is served by the runner (inline).
-    writeFileSync(join(this.projectDir, "Pulumi.yaml"), "name: edge-security\nruntime: nodejs\nstackConfigDir: stacks\n");
+    // The project's own Pulumi.yaml, index.ts and package.json: `pulumi up` in this folder runs the real program
+    // (CLI mode), and the runner serves the same program inline (runner mode).
+    writeFileSync(join(this.projectDir, "Pulumi.yaml"), readFileSync(join(PROJECT_ROOT, "Pulumi.yaml"), "utf8"));
+    for (const f of ["index.ts", "package.json"]) symlinkSync(join(PROJECT_ROOT, f), join(this.projectDir, f));
     // The dynamic-provider host runs in this folder and loads @pulumi/pulumi, tsx and the clients from here.
     symlinkSync(join(PROJECT_ROOT, "node_modules"), join(this.projectDir, "node_modules"));
   }
@@ -65,12 +69,17 @@ export class TestNode {
 
   /** The real CLI in this project, with its own backend and passphrase. */
   pulumi(...args: string[]): string {
-    return execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), [...args, "--cwd", this.projectDir], { encoding: "utf8", env: this.cliEnv, stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), [...args, "--cwd", this.projectDir], { encoding: "utf8", env: this.cliEnv, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
   }
 
   /** Stack outputs, secrets shown as "[secret]". */
   outputs(): Record<string, any> {
     return JSON.parse(this.pulumi("stack", "output", "--json", "--stack", this.stack));
+  }
+
+  /** What the runner marks every process of a run of this stack with (EDGE_RUN_ID starts with it): bin/run-processes.ts. */
+  get runMarker(): string {
+    return stackMarker(this.stack, this.projectDir, `file://${this.backend}`);
   }
 
   /** Starts the runner in its own process group (to be killed as a whole), with extra environment. */
@@ -110,6 +119,24 @@ export class TestNode {
     return { ...proc, ...summary };
   }
 
+  /**
+   * `pulumi <command> --stack S --yes` typed in the project folder, as a user would: the CLI runs index.ts through
+   * the language host next to it. Steps and the change summary come from the CLI's own engine event log.
+   */
+  async cli(command: "up" | "preview" | "refresh" | "destroy", extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunResult> {
+    // A user makes the stack once (`pulumi stack init`); the runner's Automation API does it on every run.
+    this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
+    const eventLog = join(this.root, "events.jsonl");
+    rmSync(eventLog, { force: true });
+    const args = [command, "--stack", this.stack, "--non-interactive", "--color", "never", "--event-log", eventLog, ...(command === "preview" ? [] : ["--yes", "--skip-preview"]), ...extraArgs];
+    const proc = await new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
+      execFile(join(PROJECT_ROOT, "tools/bin/pulumi"), args, { cwd: this.projectDir, encoding: "utf8", env: { ...this.cliEnv, ...CLI_ENV, ...env }, timeout: 1_800_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
+        done({ status: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+      );
+    });
+    return { ...proc, ...eventSummary(existsSync(eventLog) ? readFileSync(eventLog, "utf8") : "") };
+  }
+
   /** `pulumi stack export` with the real CLI; `showSecrets` decrypts the secrets (`--show-secrets`). */
   exportState(opts: { showSecrets?: boolean } = {}): string {
     return this.pulumi("stack", "export", "--stack", this.stack, ...(opts.showSecrets ? ["--show-secrets"] : []));
@@ -125,6 +152,30 @@ export class TestNode {
   cleanup(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * What the CLI needs beyond the stack's settings: tsx in every Node process it starts (as scripts/env.sh sets it),
+ * and the debug commands switch that enables `--event-log` (as the Automation API sets it).
+ */
+const CLI_ENV = {
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${require.resolve("tsx/cjs")}`].filter(Boolean).join(" "),
+  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  PULUMI_DEBUG_COMMANDS: "true",
+};
+
+/** The steps other than "same" and the change summary of one run, from the engine's event log (JSON lines). */
+export function eventSummary(log: string): { changeSummary: Record<string, number>; steps: Step[] } {
+  const steps: Step[] = [];
+  let changeSummary: Record<string, number> = {};
+  for (const line of log.split("\n")) {
+    if (!line.trim()) continue;
+    const event = JSON.parse(line);
+    const meta = event.resourcePreEvent?.metadata;
+    if (meta && meta.op !== "same" && meta.type !== "pulumi:pulumi:Stack") steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop(), keys: meta.keys ?? [] });
+    if (event.summaryEvent) changeSummary = event.summaryEvent.resourceChanges ?? {};
+  }
+  return { changeSummary, steps };
 }
 
 /** A loopback TCP port that was free a moment ago. */

@@ -188,6 +188,32 @@ describe("parseNodeConfig errors: one line naming the key", () => {
   });
 });
 
+describe("host safety: the secrets root is a folder of the stack's own", () => {
+  it.each(["/", "/etc", "/etc/", "/usr", "/var", "/var/lib", "/run", "/home", "/root", "/tmp", "//etc//", "/usr/local/../local"])("refuses %s in one line", (root) => {
+    const rest = expectKeyError({ secretsRoot: root, services: [{ name: "a" }] }, "edge-security:secretsRoot");
+    expect(rest).toMatch(/is a system folder: give a folder of the stack's own/);
+  });
+
+  it.each(["/proc/self", "/sys/x", "/dev/shm/secrets", "/boot/x"])("refuses %s, inside a system tree", (root) => {
+    expect(expectKeyError({ secretsRoot: root, services: [{ name: "a" }] }, "edge-security:secretsRoot")).toMatch(/a system tree/);
+  });
+
+  it.each(["/run/edge-security/secrets", "/etc/edge-security", "/var/lib/edge/secrets", "/tmp/edge-it-x/run/secrets"])("accepts %s", (root) => {
+    expect(parseNodeConfig({ secretsRoot: root, services: [{ name: "a" }] }).secretsRoot).toBe(root);
+  });
+});
+
+describe("service names are compared without case (they are DNS names)", () => {
+  it("refuses two services whose names differ only in case, naming both", () => {
+    const rest = expectKeyError({ services: [{ name: "core-data" }, { name: "x" }, { name: "Core-Data" }] }, "edge-security:services[2].name");
+    expect(rest).toBe('"Core-Data" differs from service "core-data" only in case: they would get certificates for the same DNS name');
+  });
+
+  it("still calls an exact repeat a duplicate", () => {
+    expect(expectKeyError({ services: [{ name: "a" }, { name: "a" }] }, "edge-security:services[1].name")).toBe('duplicate service name "a"');
+  });
+});
+
 describe("loadNodeConfig (program.ts)", () => {
   /** A stand-in for pulumi.Config over plain values, as the program reads them. */
   const fakeConfig = (values: Record<string, unknown>) =>

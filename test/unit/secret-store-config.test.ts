@@ -1,9 +1,10 @@
 // The secretStore section, the custody secret checks, custody encryption and the root-token decoding.
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { decryptCustody, encryptCustody, readCustody, writeCustody } from "../../clients/custody";
+import { CustodyError, decryptCustody, encryptCustody, keepCustodyAside, readCustody, writeCustody } from "../../clients/custody";
+import { EdgeError } from "../../clients/errors";
 import { decodeRootToken } from "../../clients/secret-store";
 import { ConfigError, parseNodeConfig } from "../../config/node-config";
 import { custodySecretProblem, defaultDbUsername } from "../../config/secret-store";
@@ -36,6 +37,7 @@ describe("secretStore config", () => {
       gatewayService: "kong",
       dbUsernames: {},
       connectTimeoutSeconds: 60,
+      reinitialize: false,
     });
     expect(parseNodeConfig({ services: [{ name: "secretstore" }, { name: "a" }], secretStore: {} }).secretStore!.gatewayService).toBeUndefined();
   });
@@ -103,6 +105,59 @@ describe("custody file", () => {
     expect(statSync(join(dir, "keys")).mode & 0o777).toBe(0o700);
     expect(readCustody(file, secret)).toEqual(record);
     expect(readFileSync(file, "utf8")).toContain("edge-security-custody/1");
+  });
+});
+
+describe("custody backups", () => {
+  const secret = "0123456789abcdef0123456789abcdef";
+  const record = { address: "https://127.0.0.1:8200", initializedAt: "2026-01-01T00:00:00.000Z", shares: 1, threshold: 1, keys: ["aa11"] };
+
+  it("keeps an existing file aside under a dated name, never over another backup, and leaves the original path free", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "edge-unit-aside-"));
+    try {
+      const file = join(dir, "s.secret-store.custody");
+      expect(keepCustodyAside(file, "superseded")).toBeUndefined();
+      await writeCustody(file, secret, record);
+      const first = keepCustodyAside(file, "superseded")!;
+      expect(first).toMatch(/\/s\.secret-store\.custody\.superseded-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z(-\d+)?$/);
+      expect(readCustody(file, secret)).toBeUndefined();
+      expect(readCustody(first, secret)).toEqual(record);
+      // Two backups in the same millisecond still get two names.
+      writeFileSync(file, "one");
+      const a = keepCustodyAside(file, "damaged")!;
+      writeFileSync(file, "two");
+      const b = keepCustodyAside(file, "damaged")!;
+      expect(a).not.toBe(b);
+      expect([readFileSync(a, "utf8"), readFileSync(b, "utf8")].sort()).toEqual(["one", "two"]);
+      expect(readdirSync(dir)).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a custody error is an EdgeError: one line, no stack trace", () => {
+    let err: unknown;
+    try {
+      decryptCustody(secret, "nope", "/x/f");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CustodyError);
+    expect(err).toBeInstanceOf(EdgeError);
+    // What the dynamic-provider host prints for a failed diff or read.
+    expect(`${err}: ${(err as Error).stack}`).toBe("CustodyError: /x/f is not a custody file (not JSON): ");
+  });
+
+  it("secretStore.reinitialize is off unless set, and must be a boolean", () => {
+    expect(parseNodeConfig({ services, secretStore: {} }).secretStore!.reinitialize).toBe(false);
+    expect(parseNodeConfig({ services, secretStore: { reinitialize: true } }).secretStore!.reinitialize).toBe(true);
+    expect(errorOf({ reinitialize: "yes" })).toBe("edge-security:secretStore.reinitialize: Expected boolean, received string");
+  });
+
+  it("refuses a system folder as custodyDir (its mode would be set to 0700)", () => {
+    expect(errorOf({ custodyDir: "/var/lib" })).toMatch(/^edge-security:secretStore\.custodyDir: "\/var\/lib" is a system folder: /);
+    expect(errorOf({ custodyDir: "/" })).toMatch(/^edge-security:secretStore\.custodyDir: "\/" is a system folder: /);
+    expect(parseNodeConfig({ services, secretStore: { custodyDir: "/var/lib/edge-security/custody" } }).secretStore!.custodyDir).toBe("/var/lib/edge-security/custody");
   });
 });
 

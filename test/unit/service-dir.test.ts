@@ -1,10 +1,11 @@
 // clients/files and clients/service-dir on a real temp folder: modes, atomic writes, inspect and remove.
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DIR_MODE, ensureDir, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, SHARED_DIR_MODE, sha256Hex, writeFileAtomically } from "../../clients/files";
+import { EdgeError } from "../../clients/errors";
+import { DIR_MODE, ensureDir, ensureServiceDir, FilesError, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, SHARED_DIR_MODE, sha256Hex, writeFileAtomically } from "../../clients/files";
 import { createSelfSignedCa, issueServiceCertificate } from "../../clients/pki";
 import { inspectServiceCertificate, publicKeyFingerprint, removeServiceCertificate, serviceDirPaths, writeServiceCertificate } from "../../clients/service-dir";
 
@@ -41,6 +42,40 @@ describe("clients/files", () => {
     expect(modeOf(dir)).toBe(0o755);
     ensureDir(dir);
     expect(modeOf(dir)).toBe(0o700);
+  });
+
+  it("ensureServiceDir refuses a symbolic link in one line and leaves its target's mode alone", () => {
+    const target = join(tmp, "elsewhere");
+    mkdirSync(target, { mode: 0o755 });
+    chmodSync(target, 0o755);
+    const link = join(tmp, "root-with-link", "svc");
+    mkdirSync(join(tmp, "root-with-link"));
+    symlinkSync(target, link);
+    let err: unknown;
+    try {
+      ensureServiceDir(link);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FilesError);
+    expect(err).toBeInstanceOf(EdgeError);
+    expect((err as Error).message).toBe(`${link} is a symbolic link: a service's folder must be a real folder under the secrets root (remove the link; the next run makes the folder)`);
+    expect(modeOf(target)).toBe(0o755);
+    ensureServiceDir(join(tmp, "root-with-link", "real"));
+    expect(modeOf(join(tmp, "root-with-link", "real"))).toBe(0o700);
+  });
+
+  it("a file that cannot be written is a FilesError naming the path (one line, no stack)", async () => {
+    const file = join(tmp, "not-a-folder");
+    writeFileSync(file, "x");
+    let err: unknown;
+    try {
+      await writeFileAtomically(join(file, "inside", "f"), "y", 0o600);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FilesError);
+    expect(`${err}: ${(err as Error).stack}`).toBe(`FilesError: cannot set up the folder ${join(file, "inside")}: ENOTDIR (mkdir): `);
   });
 
   it("writeFileAtomically writes the content with the mode, in a 0700 folder by default, whatever the umask", async () => {

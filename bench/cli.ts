@@ -1,0 +1,105 @@
+// Benchmark (not a test): the node program as a Pulumi user runs it (`pulumi up` / `pulumi preview` typed in the
+// project folder, through the language host) against a floor measured in the same run: the same number of
+// do-nothing dynamic resources through the same CLI (bench/floor). Also the plain-script figure: the same PKI
+// work (CA + one key and certificate per service written to disk) with no Pulumi at all.
+//   BENCH_SIZES=20,200 (services)
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { expectOk, PROJECT_ROOT, RunResult, TestNode } from "../test/integration/harness";
+import { run, serviceNames, sizes } from "./measure";
+
+async function timed(fn: () => Promise<RunResult>): Promise<[RunResult, number]> {
+  const start = performance.now();
+  const result = expectOk(await fn());
+  return [result, (performance.now() - start) / 1000];
+}
+
+/** Cold `pulumi up`, then a no-op `pulumi preview` that must plan nothing. */
+async function upAndPreview(node: TestNode, env: Record<string, string> = {}): Promise<{ up: number; preview: number; resources: number }> {
+  const [up, upSeconds] = await timed(() => node.cli("up", [], env));
+  const [preview, previewSeconds] = await timed(() => node.cli("preview"));
+  if (preview.steps.length !== 0) throw new Error(`no-op preview of ${node.stack} planned changes`);
+  return { up: upSeconds, preview: previewSeconds, resources: up.changeSummary.create ?? 0 };
+}
+
+/** The same PKI work as a plain script: a CA, then a key and certificate per service written to its folder. */
+function plainPki(n: number): number {
+  const dir = mkdtempSync(join(tmpdir(), "bench-plain-"));
+  const script = `
+    const pki = require("@edge-security/clients/pki");
+    const { writeServiceCertificate } = require("@edge-security/clients/service-dir");
+    (async () => {
+      const ca = await pki.createSelfSignedCa({ commonName: "ca", keyType: "ec-p384", lifetimeDays: 3650 });
+      for (let i = 0; i < ${n}; i++) {
+        const name = "svc-" + i;
+        const c = await pki.issueServiceCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, commonName: name, dnsNames: [name, "localhost"], ipAddresses: ["127.0.0.1"], keyType: "ec-p256", lifetimeDays: 365 });
+        await writeServiceCertificate(${JSON.stringify(dir)} + "/" + name, { trustBundlePem: ca.certPem, certPem: c.certPem, keyPem: c.keyPem }, {});
+      }
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const start = performance.now();
+  execFileSync(process.execPath, ["--require", require.resolve("tsx/cjs"), "-e", script], { cwd: PROJECT_ROOT, stdio: "inherit" });
+  const seconds = (performance.now() - start) / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  return seconds;
+}
+
+/** A project folder running bench/floor/index.ts with `count` resources, on the node's harness (own backend). */
+function floorNode(count: number): TestNode {
+  const node = new TestNode("floor");
+  rmSync(join(node.projectDir, "index.ts"));
+  symlinkSync(join(PROJECT_ROOT, "bench/floor/index.ts"), join(node.projectDir, "index.ts"));
+  writeFileSync(join(node.projectDir, "stacks", "Pulumi.floor.yaml"), JSON.stringify({ config: { "floor:count": count } }));
+  return node;
+}
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+run(async () => {
+  const rows: string[] = [];
+  const tradeOff: string[] = [];
+  for (const n of sizes("BENCH_SIZES", "20,200")) {
+    const node = new TestNode(`bench-${n}`);
+    let floor: TestNode | undefined;
+    try {
+      node.configure({ services: serviceNames(n).map((name) => ({ name })) });
+      const real = await upAndPreview(node);
+      const stateBytes = Buffer.byteLength(node.exportState());
+      // The floor has as many resources as the node program created, the stack itself included.
+      floor = floorNode(real.resources - 1);
+      const base = await upAndPreview(floor);
+      const plain = plainPki(n);
+      // The checkpoint trade-off, measured, not taken: without intermediate checkpoints the file backend writes
+      // the state once at the end, and a run killed midway would forget what it had already created.
+      const unsafe = new TestNode(`bench-nockpt-${n}`);
+      let noCheckpoints: number;
+      try {
+        unsafe.configure({ services: serviceNames(n).map((name) => ({ name })) });
+        noCheckpoints = (await upAndPreview(unsafe, { PULUMI_SKIP_CHECKPOINTS: "true" })).up;
+      } finally {
+        unsafe.cleanup();
+      }
+      tradeOff.push(`| ${n} | ${real.up.toFixed(1)} | ${noCheckpoints.toFixed(1)} |`);
+      console.log(`measured ${n} services (load average ${loadavg()[0].toFixed(1)})`);
+      rows.push(`| ${n} | ${real.resources} | ${base.up.toFixed(1)} | ${real.up.toFixed(1)} | ${ratio(real.up, base.up)} | ${base.preview.toFixed(1)} | ${real.preview.toFixed(1)} | ${ratio(real.preview, base.preview)} | ${(stateBytes / n / 1024).toFixed(1)} | ${plain.toFixed(1)} |`);
+    } finally {
+      node.cleanup();
+      floor?.cleanup();
+    }
+  }
+  console.log(
+    [
+      `PKI through \`pulumi up\`/\`pulumi preview\` against the floor (load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
+      "| services | resources | floor up (s) | up (s) | up ratio | floor preview (s) | preview (s) | preview ratio | state KB/service | plain script (s) |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+      ...rows,
+      "",
+      "Not taken: cold up without intermediate checkpoints (PULUMI_SKIP_CHECKPOINTS=true):",
+      "| services | up (s) | up without checkpoints (s) |",
+      "|---|---|---|",
+      ...tradeOff,
+    ].join("\n"),
+  );
+});

@@ -1,0 +1,49 @@
+// Crash-safety benchmark (not part of npm test): 10 randomized kill trials of a first `up` of a node with every
+// concern on (test/integration/kill-trial.ts), each followed by a converging `up`. Prints the seed (replay:
+// EDGE_KILL_SEED=<seed>; EDGE_KILL_TRIALS sets the count), one row per trial, and the converging up's time as a
+// ratio to a clean first up of the same node measured in the same run (the floor).
+import { baseSeed, runKillTrial, type TrialResult } from "../test/integration/kill-trial";
+import { FullNode } from "../test/integration/full-node";
+import { expectOk } from "../test/integration/harness";
+
+async function cleanUpSeconds(): Promise<number> {
+  const full = new FullNode("kill-floor");
+  try {
+    await full.start();
+    const started = Date.now();
+    expectOk(await full.node.run("up"));
+    return (Date.now() - started) / 1000;
+  } finally {
+    await full.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const trials = Number(process.env.EDGE_KILL_TRIALS ?? 10);
+  const seed = baseSeed();
+  process.stdout.write(`kill benchmark: ${trials} trials, seed ${seed} (replay with EDGE_KILL_SEED=${seed})\n`);
+  const floor = await cleanUpSeconds();
+  process.stdout.write(`floor: a clean first up of the full node took ${floor.toFixed(1)} s\n`);
+  const rows: string[] = ["| trial | seed | how | kill point | killed at (s) | converging up (s) | ratio to floor |", "|---|---|---|---|---|---|---|"];
+  let failed = 0;
+  for (let i = 0; i < trials; i++) {
+    const trialSeed = (seed + i) >>> 0;
+    try {
+      const r: TrialResult = await runKillTrial(trialSeed, (line) => process.stdout.write(`trial ${i + 1}: ${line}\n`));
+      rows.push(`| ${i + 1} | ${r.seed} | ${r.way} | event ${r.killAfterEvents} + ${r.delayMs} ms | ${r.killed ? r.killedAtSeconds.toFixed(1) : "finished first"} | ${r.convergeUpSeconds.toFixed(1)} | ${(r.convergeUpSeconds / floor).toFixed(2)} |`);
+    } catch (err) {
+      failed++;
+      rows.push(`| ${i + 1} | ${trialSeed} | FAILED: ${String((err as Error).message).split("\n")[0]} | | | | |`);
+    }
+  }
+  process.stdout.write(`${rows.join("\n")}\n`);
+  if (failed > 0) {
+    process.stderr.write(`${failed} of ${trials} trials failed: replay one with EDGE_KILL_SEED=<its seed> EDGE_KILL_TRIALS=1\n`);
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/kill: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
