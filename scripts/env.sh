@@ -9,9 +9,13 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_HOME="${PULUMI_HOME:-$EDGE_TOOLS/pulumi-home}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$EDGE_ROOT/.state}"
 # Every Node process the CLI starts (the program, the dynamic-provider host) loads tsx: the program and the
-# clients the providers require are TypeScript, with no build step.
-case " ${NODE_OPTIONS:-} " in *" --require $EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs "*) ;;
-  *) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs" ;; esac
+# clients the providers require are TypeScript, with no build step. Only once npm has installed it: before the
+# first set-up a --require of a missing file would stop every node process, the set-up's own included (scripts
+# that run the set-up source this file again afterwards).
+if [ -f "$EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs" ]; then
+  case " ${NODE_OPTIONS:-} " in *" --require $EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs "*) ;;
+    *) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs" ;; esac
+fi
 # Go builds: only the module proxy is reachable; go.sum files in scripts/go pin every module.
 export GOTOOLCHAIN=local
 export GOSUMDB=off
