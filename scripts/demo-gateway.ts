@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   } finally {
     await client.close();
   }
-  const route = Object.values(gateway.routes as Record<string, string>)[0];
+  // A route the demo upstreams serve (scripts/servers/demo-upstreams.sh: core-data, core-metadata).
+  const routes = gateway.routes as Record<string, string>;
+  const route = routes["core-data"] ?? Object.values(routes)[0];
   console.log(`
 The NGINX gateway serves ${gateway.url} (TLS 1.3, certificate from the secret store). Try:
 
