@@ -45,7 +45,15 @@ case "${1:-}" in
     echo $! >"$pidfile"
     echo "nginx: started (pid $!), waiting for $folder/ready; config $conf_dir/nginx.conf; log $state/server.log"
     ;;
-  stop) stop_server ;;
+  stop)
+    stop_server
+    # NGINX's own runtime files (error log, temp folders) live beside the configuration; once the stack has
+    # destroyed the gateway (no readiness file), remove them too, so the service's folder does not linger.
+    if [ ! -e "$folder/ready" ] && [ -d "$conf_dir/run" ]; then
+      rm -rf -- "$conf_dir/run"
+      rmdir -- "$conf_dir" "$folder" 2>/dev/null || true
+    fi
+    ;;
   status)
     if running; then echo "nginx: running (pid $(cat "$pidfile")), config $conf_dir/nginx.conf"; else echo "nginx: not running"; exit 3; fi
     ;;
