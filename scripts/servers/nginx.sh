@@ -51,7 +51,7 @@ case "${1:-}" in
     # destroyed the gateway (no readiness file), remove them too, so the service's folder does not linger.
     if [ ! -e "$folder/ready" ] && [ -d "$conf_dir/run" ]; then
       rm -rf -- "$conf_dir/run"
-      rmdir -- "$conf_dir" "$folder" 2>/dev/null || true
+      rmdir -- "$conf_dir/tls" "$conf_dir" "$folder" 2>/dev/null || true # only if empty
     fi
     ;;
   status)
