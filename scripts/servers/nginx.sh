@@ -49,7 +49,7 @@ case "${1:-}" in
     stop_server
     # NGINX's own runtime files (error log, temp folders) live beside the configuration; once the stack has
     # destroyed the gateway (no readiness file), remove them too, so the service's folder does not linger.
-    if [ ! -e "$folder/ready" ] && [ -d "$conf_dir/run" ]; then
+    if [ ! -e "$folder/ready" ] && [ -d "$conf_dir" ]; then
       rm -rf -- "$conf_dir/run"
       rmdir -- "$conf_dir/tls" "$conf_dir" "$folder" 2>/dev/null || true # only if empty
     fi
