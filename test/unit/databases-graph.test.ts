@@ -1,9 +1,9 @@
 // The databases part of an EdgeNode's graph, registered against Pulumi mocks (no engine, no server), and the
 // providers' `check`, taken from their serialized form as the dynamic-provider host gets them.
 import Module from "node:module";
-import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadProvider, serializedProviderMocks } from "../fixtures/provider-code";
 import { isSecretOnWire, lookups, recordingMocks, valueOf, waitForRegistrations } from "./recording-mocks";
 
 const T = {
@@ -14,7 +14,6 @@ const T = {
   databases: "edge-security:databases:Databases",
   node: "edge-security:node:EdgeNode",
 };
-const PROJECT_ROOT = resolve(__dirname, "../..");
 const { register } = Module.createRequire(__filename)("tsx/cjs/api") as { register(): () => void };
 
 /** Fake outputs: the credentials' username and password (as the secret store's resource would give them). */
@@ -106,19 +105,7 @@ describe("database providers' check (as the dynamic-provider host loads them)", 
 
   beforeAll(async () => {
     const unregister = register();
-    const serialized: Record<string, string> = {};
-    await pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          if (typeof args.inputs.__provider === "string") serialized[args.type] = args.inputs.__provider;
-          return { id: `${args.name}_id`, state: args.inputs };
-        },
-        call: (args) => args.inputs,
-      },
-      "edge-security",
-      "unit",
-      false,
-    );
+    const serialized = await serializedProviderMocks("unit");
     const { PostgresRoleDatabase } = await import("../../providers/postgres-role-database");
     const { MongoUser } = await import("../../providers/mongo-user");
     const admin = { host: "h", port: 1, adminUser: "a", adminPassword: "p", adminDatabase: "d", connectTimeoutMs: 1 };
@@ -126,12 +113,7 @@ describe("database providers' check (as the dynamic-provider host loads them)", 
     new MongoUser("mongo", { ...admin, username: "u", password: "p", database: "d", roles: [] });
     await waitForRegistrations();
     for (const name of Object.keys({ PostgresRoleDatabase: 1, MongoUser: 1 }) as (keyof typeof providers)[]) {
-      const filename = join(PROJECT_ROOT, "__dynamic_provider__.js");
-      const m = new Module(filename) as Module & { _compile(code: string, filename: string): void };
-      m.filename = filename;
-      m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(PROJECT_ROOT);
-      m._compile(serialized[`pulumi-nodejs:dynamic/edge-security:${name}`], filename);
-      providers[name] = (m.exports as { handler: () => Provider }).handler();
+      providers[name] = loadProvider(serialized[`pulumi-nodejs:dynamic/edge-security:${name}`]) as Provider;
     }
     return unregister;
   }, 60_000);

@@ -3,24 +3,17 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import Module from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadProvider, serializedProviderMocks } from "../fixtures/provider-code";
 import { KongStandIn } from "../kong/stand-in";
 
-const PROJECT_ROOT = resolve(__dirname, "../..");
 const { register } = Module.createRequire(__filename)("tsx/cjs/api") as { register(): () => void };
 type Provider = Required<pulumi.dynamic.ResourceProvider>;
 const stored = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
-function loadSerializedProvider(code: string): Provider {
-  const filename = join(PROJECT_ROOT, "__dynamic_provider__.js");
-  const m = new Module(filename) as Module & { _compile(code: string, filename: string): void };
-  m.filename = filename;
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(PROJECT_ROOT);
-  m._compile(code, filename);
-  return (m.exports as { handler: () => Provider }).handler();
-}
+const loadSerializedProvider = (code: string) => loadProvider(code) as Provider;
 
 const providers = {} as { KongRoute: Provider; KongUser: Provider };
 let unregisterTsx: () => void;
@@ -31,11 +24,7 @@ beforeAll(async () => {
   unregisterTsx = register();
   tmp = mkdtempSync(join(tmpdir(), "edge-unit-kong-"));
   kong = await KongStandIn.start();
-  const serialized: Record<string, string> = {};
-  await pulumi.runtime.setMocks({ newResource: (args) => {
-    if (typeof args.inputs.__provider === "string") serialized[args.type] = args.inputs.__provider;
-    return { id: `${args.name}_id`, state: args.inputs };
-  }, call: (args) => args.inputs }, "edge-security", "unit", false);
+  const serialized = await serializedProviderMocks("unit");
   const { KongRoute } = await import("../../providers/kong-route");
   const { KongUser } = await import("../../providers/kong-user");
   const endpoint = { adminUrl: "http://x", requestTimeoutSeconds: 5, stack: "s" };

@@ -10,13 +10,13 @@ import { createHash, X509Certificate } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadProvider, serializedProviderMocks } from "../fixtures/provider-code";
 import { createSelfSignedCa, keyMatchesCertificate } from "../../clients/pki";
 import { publicKeyFingerprint } from "../../clients/service-dir";
 
-const PROJECT_ROOT = resolve(__dirname, "../..");
 // tsx's CommonJS API (its types are ESM-only under this tsconfig's "node" module resolution).
 const { register } = Module.createRequire(__filename)("tsx/cjs/api") as { register(): () => void };
 type Provider = Required<pulumi.dynamic.ResourceProvider>;
@@ -25,14 +25,7 @@ const modeOf = (path: string) => statSync(path).mode & 0o777;
 const stored = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
 /** Compiles a serialized provider the way @pulumi/pulumi's dynamic-provider host does (require-from-string). */
-function loadSerializedProvider(code: string): Provider {
-  const filename = join(PROJECT_ROOT, "__dynamic_provider__.js");
-  const m = new Module(filename) as Module & { _compile(code: string, filename: string): void };
-  m.filename = filename;
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(PROJECT_ROOT);
-  m._compile(code, filename);
-  return (m.exports as { handler: () => Provider }).handler();
-}
+const loadSerializedProvider = (code: string) => loadProvider(code) as Provider;
 
 const providers = {} as { PlainFile: Provider; CertificateAuthority: Provider; ServiceCertificate: Provider };
 let unregisterTsx: () => void;
@@ -41,19 +34,7 @@ let tmp: string;
 beforeAll(async () => {
   unregisterTsx = register();
   tmp = mkdtempSync(join(tmpdir(), "edge-unit-providers-"));
-  const serialized: Record<string, string> = {};
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        if (typeof args.inputs.__provider === "string") serialized[args.type] = args.inputs.__provider;
-        return { id: `${args.name}_id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "edge-security",
-    "unit",
-    false,
-  );
+  const serialized = await serializedProviderMocks("unit");
   const { PlainFile } = await import("../../providers/plain-file");
   const { CertificateAuthority } = await import("../../providers/certificate-authority");
   const { ServiceCertificate } = await import("../../providers/service-certificate");
