@@ -26,11 +26,7 @@ case "${1:-}" in
     mkdir -p "$state"
     chmod 0700 "$state"
     (
-      waited=0
-      until [ -f "$folder/ready" ] && [ -f "$conf_dir/auth.json" ]; do
-        if [ "$waited" -ge "$wait_seconds" ]; then echo "gateway-auth: $folder/ready did not appear within ${wait_seconds}s" >&2; exit 1; fi
-        sleep 1; waited=$((waited + 1))
-      done
+      wait_for_files "$folder/ready" "$conf_dir/auth.json" || exit 1
       # node itself (not the tsx wrapper), so signals reach the service: SIGHUP re-reads auth.json.
       cd "$EDGE_ROOT"
       exec node --import tsx components/gateway/auth-service/server.ts "$conf_dir/auth.json"

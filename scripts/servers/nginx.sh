@@ -35,11 +35,7 @@ case "${1:-}" in
     # Background: wait for the readiness file (written last by the node stack), then become the master process.
     # The listen address is loopback: the stack's config allows nothing else.
     (
-      waited=0
-      until [ -f "$folder/ready" ] && [ -f "$conf_dir/nginx.conf" ]; do
-        if [ "$waited" -ge "$wait_seconds" ]; then echo "nginx: $folder/ready did not appear within ${wait_seconds}s" >&2; exit 1; fi
-        sleep 1; waited=$((waited + 1))
-      done
+      wait_for_files "$folder/ready" "$conf_dir/nginx.conf" || exit 1
       exec "$nginx_bin" -p "$conf_dir/run/" -e "$conf_dir/run/error.log" -c "$conf_dir/nginx.conf" -g 'daemon off;'
     ) >>"$state/server.log" 2>&1 </dev/null &
     echo $! >"$pidfile"

@@ -1,4 +1,5 @@
-# Sourced by the gateway's server scripts: the pid-file handling they share (set `name` and `pidfile` first).
+# Sourced by the gateway's server scripts: the pid-file handling and readiness wait they share (set `name`,
+# `pidfile` and, for the wait, `wait_seconds` first).
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
 # Stops the server (TERM, then KILL after 10 s) and forgets its pid.
@@ -14,4 +15,17 @@ stop_server() {
     echo "$name: not running"
   fi
   rm -f "$pidfile"
+}
+
+# Waits until every named file exists (the readiness file the node stack writes last, and the server's own
+# configuration), at most `wait_seconds`; then returns, or fails naming the first file (for the server's log).
+wait_for_files() {
+  local waited=0
+  while true; do
+    local missing=""
+    for f in "$@"; do [ -f "$f" ] || { missing=$f; break; }; done
+    [ -z "$missing" ] && return 0
+    if [ "$waited" -ge "$wait_seconds" ]; then echo "$name: $missing did not appear within ${wait_seconds}s" >&2; return 1; fi
+    sleep 1; waited=$((waited + 1))
+  done
 }
