@@ -4,23 +4,17 @@
 // upserts the same entities; delete removes only entities carrying the tag. Providers call these at run time,
 // also from older provider code stored in a stack's state: change signatures only compatibly.
 import { createHash } from "node:crypto";
+import type { Route } from "../config/gateway-routes";
 import { bindSnis, deleteEntity, deterministicId, getEntity, KongEndpoint, KongError, kongPath, listAll, ownerTag, putEntity } from "./kong-admin";
 
 export type RouteAuthKind = "jwt" | "oauth2" | "none";
 
-export interface KongRouteSpec {
+/** A route of the mapping (config/gateway-routes.ts) as Kong is set up for it; `groups` are its ACL groups. */
+export interface KongRouteSpec extends Pick<Route, "name" | "path" | "protocol" | "host" | "port" | "upstreamPath" | "groups"> {
   stack: string;
   /** Kong's major version (GET /): how the path is written. */
   major: number;
-  name: string;
-  path: string;
-  protocol: "http" | "https";
-  host: string;
-  port: number;
-  upstreamPath: string;
   auth: RouteAuthKind;
-  /** ACL groups allowed on the route (one of them). */
-  groups: string[];
   jwtMaximumExpirationSeconds: number;
   oauth2TokenExpirationSeconds: number;
 }

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ExponentialBackoff, handleWhen, retry } from "cockatiel";
+import type { Route } from "../config/gateway-routes";
 import { EdgeError } from "./errors";
 import { ensureDir, readIfExists, removeFile, writeFileAtomically, PUBLIC_FILE_MODE, SECRET_FILE_MODE } from "./files";
 
@@ -19,16 +20,8 @@ export class NginxError extends EdgeError {
   }
 }
 
-export interface NginxRoute {
-  name: string;
-  path: string;
-  protocol: "http" | "https";
-  host: string;
-  port: number;
-  upstreamPath: string;
-  public: boolean;
-  groups: string[];
-}
+/** A route as the configuration needs it: the mapping's fields (config/gateway-routes.ts), without where it was declared. */
+export type NginxRoute = Pick<Route, "name" | "path" | "protocol" | "host" | "port" | "upstreamPath" | "public" | "groups">;
 
 export interface NginxSite {
   configDir: string;
