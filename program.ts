@@ -1,13 +1,13 @@
 // The node stack program: read and validate the stack config, then build one EdgeNode.
 // Every user mistake is found here, before any resource is registered, and reported as one line.
 import * as pulumi from "@pulumi/pulumi";
-import { CaImportError, ImportedCa, loadImportedCa } from "./clients/ca-import";
-import { checkDatabaseServers } from "./components/databases";
+import { CaImportError, ImportedCa, loadImportedCa } from "./components/pki/ca-import";
+import { checkDatabaseServers } from "./components/databases/preflight";
 import { EdgeNode } from "./components/edge-node";
-import { hasAdminPassword } from "./config/databases";
-import { CONFIG_NAMESPACE, ConfigError, NodeConfig, parseNodeConfig } from "./config/node-config";
-import { CustodyError, readCustody } from "./clients/custody";
-import { CUSTODY_SECRET_KEY, custodyFilePath, custodySecretProblem } from "./config/secret-store";
+import { hasAdminPassword } from "./components/databases/config";
+import { CONFIG_NAMESPACE, ConfigError, NodeConfig, parseNodeConfig } from "./components/node-config";
+import { CustodyError, readCustody } from "./components/secret-store/custody";
+import { CUSTODY_SECRET_KEY, custodyFilePath, custodySecretProblem } from "./components/secret-store/config";
 
 /** A config value read raw (no "use getSecret" warning), to validate a secret before it enters the graph. */
 const { getConfig }: { getConfig(k: string): string | undefined } = require("@pulumi/pulumi/runtime/config");

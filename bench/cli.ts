@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { expectOk, PROJECT_ROOT, RunResult, TestNode } from "../test/integration/harness";
+import { expectOk, PROJECT_ROOT, RunResult, TestNode } from "../test/support/harness";
 import { run, serviceNames, sizes } from "./measure";
 
 async function timed(fn: () => Promise<RunResult>): Promise<[RunResult, number]> {

@@ -2,8 +2,8 @@
 // config and readiness per service), 20 services by default (BENCH_CONFIG_STORE_SIZES=20,200).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EtcdServer } from "../test/integration/etcd-server";
-import { freePort, TestNode } from "../test/integration/harness";
+import { EtcdServer } from "../test/support/etcd-server";
+import { freePort, TestNode } from "../test/support/harness";
 import { measureUpAndPreview, printTable, run, serviceNames, sizes } from "./measure";
 
 run(async () => {

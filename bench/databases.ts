@@ -5,10 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { FerretdbServer } from "../test/integration/ferretdb-server";
-import { expectOk, TestNode } from "../test/integration/harness";
-import { OpenBaoServer } from "../test/integration/openbao-server";
-import { ensureSharedPostgres, SHARED_POSTGRES, stopSharedPostgres } from "../test/integration/postgres-server";
+import { FerretdbServer } from "../test/support/ferretdb-server";
+import { expectOk, TestNode } from "../test/support/harness";
+import { OpenBaoServer } from "../test/support/openbao-server";
+import { ensureSharedPostgres, SHARED_POSTGRES, stopSharedPostgres } from "../test/support/postgres-server";
 import { measureUpAndPreview, printTable, run, sizes } from "./measure";
 
 run(async () => {

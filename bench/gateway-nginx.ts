@@ -9,9 +9,9 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
-import { expectOk, freePort, TestNode } from "../test/integration/harness";
-import { GatewayClient, GatewayServers, Upstream } from "../test/integration/nginx-server";
-import { OpenBaoServer } from "../test/integration/openbao-server";
+import { expectOk, freePort, TestNode } from "../test/support/harness";
+import { GatewayClient, GatewayServers, Upstream } from "../test/support/nginx-server";
+import { OpenBaoServer } from "../test/support/openbao-server";
 import { run } from "./measure";
 
 const SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS ?? 10);

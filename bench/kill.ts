@@ -1,10 +1,10 @@
 // Crash-safety benchmark (not part of npm test): 10 randomized kill trials of a first `up` of a node with every
-// concern on (test/integration/kill-trial.ts), each followed by a converging `up`. Prints the seed (replay:
+// concern on (test/support/kill-trial.ts), each followed by a converging `up`. Prints the seed (replay:
 // EDGE_KILL_SEED=<seed>; EDGE_KILL_TRIALS sets the count), one row per trial, and the converging up's time as a
 // ratio to a clean first up of the same node measured in the same run (the floor).
-import { baseSeed, runKillTrial, type TrialResult } from "../test/integration/kill-trial";
-import { FullNode } from "../test/integration/full-node";
-import { expectOk } from "../test/integration/harness";
+import { baseSeed, runKillTrial, type TrialResult } from "../test/support/kill-trial";
+import { FullNode } from "../test/support/full-node";
+import { expectOk } from "../test/support/harness";
 
 async function cleanUpSeconds(): Promise<number> {
   const full = new FullNode("kill-floor");

@@ -1,6 +1,6 @@
 // What every benchmark measures on a prepared node: a cold `up` and a no-op `preview`, through the real CLI.
 import { performance } from "node:perf_hooks";
-import { expectOk, TestNode } from "../test/integration/harness";
+import { expectOk, TestNode } from "../test/support/harness";
 
 /** Sizes from an environment variable such as "20,200". */
 export function sizes(variable: string, fallback: string): number[] {

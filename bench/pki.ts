@@ -1,5 +1,5 @@
 // Benchmark (not a test): the node stack with the PKI only, for 20 and 200 services (BENCH_SIZES).
-import { TestNode } from "../test/integration/harness";
+import { TestNode } from "../test/support/harness";
 import { measureUpAndPreview, printTable, run, serviceNames, sizes } from "./measure";
 
 run(async () => {

@@ -1,8 +1,8 @@
 // Benchmark (not a test): the node stack with its secret store on a real OpenBao (init, unseal, a token and
 // credentials per service), 20 services by default (BENCH_SECRET_STORE_SIZES=20,200).
 import { join } from "node:path";
-import { TestNode } from "../test/integration/harness";
-import { OpenBaoServer } from "../test/integration/openbao-server";
+import { TestNode } from "../test/support/harness";
+import { OpenBaoServer } from "../test/support/openbao-server";
 import { measureUpAndPreview, printTable, run, serviceNames, sizes } from "./measure";
 
 run(async () => {

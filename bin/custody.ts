@@ -1,7 +1,7 @@
 // Emergency access: prints the unseal keys held in a secret-store custody file, for an operator who must unseal
 // the store or generate a root token by hand (see README, "Emergency root access").
 //   EDGE_CUSTODY_SECRET=... custody <custody-file>
-import { CustodyError, readCustody } from "../clients/custody";
+import { CustodyError, readCustody } from "../components/secret-store/custody";
 
 function main(): void {
   const file = process.argv[2];

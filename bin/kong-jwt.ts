@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { importPKCS8, SignJWT } from "jose";
-import { JwtSettings, USER_FILES } from "../clients/kong-user-files";
+import { JwtSettings, USER_FILES } from "../components/gateway/kong/kong-user-files";
 
 class UsageError extends Error {}
 

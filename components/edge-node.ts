@@ -3,17 +3,17 @@ import { isIP } from "node:net";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ImportedCa } from "../clients/ca-import";
-import { SECRET_FILE_MODE, SERVICE_FILES } from "../clients/files";
-import type { NodeConfig } from "../config/node-config";
-import { PlainFile } from "../providers/plain-file";
-import { ConfigStore, ConfigStoreServiceOutputs } from "./configstore";
-import { Databases, DatabasesOutputs } from "./databases";
-import { NginxGateway, NginxGatewayStackOutputs } from "./gateway/nginx-gateway";
-import { KongGateway, KongGatewayOutputs } from "./gateway/kong";
-import { kongGatewaySchema } from "../config/gateway-kong";
-import { Pki } from "./pki";
-import { SecretStore, SecretStoreServiceOutputs } from "./secret-store";
+import type { ImportedCa } from "./pki/ca-import";
+import { SECRET_FILE_MODE, SERVICE_FILES } from "./shared/files";
+import type { NodeConfig } from "./node-config";
+import { PlainFile } from "./shared/plain-file";
+import { ConfigStore, ConfigStoreServiceOutputs } from "./config-store/component";
+import { Databases, DatabasesOutputs } from "./databases/component";
+import { NginxGateway, NginxGatewayStackOutputs } from "./gateway/nginx/component";
+import { KongGateway, KongGatewayOutputs } from "./gateway/kong/component";
+import { kongGatewaySchema } from "./gateway/kong/config";
+import { Pki } from "./pki/component";
+import { SecretStore, SecretStoreServiceOutputs } from "./secret-store/component";
 
 export interface EdgeNodeArgs {
   readonly config: NodeConfig;

@@ -4,8 +4,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
-import { GatewayClient } from "../clients/gateway-client";
-import { writeFileAtomically } from "../clients/files";
+import { GatewayClient } from "../components/gateway/nginx/gateway-client";
+import { writeFileAtomically } from "../components/shared/files";
 
 async function main(): Promise<void> {
   const [stack, headerFile] = process.argv.slice(2);

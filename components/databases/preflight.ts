@@ -1,10 +1,10 @@
 // Before any resource is registered: each configured database server is reachable and accepts the admin's
 // credentials. A failure is one line naming the config key, and nothing has been changed.
-import type { DatabasesConfig } from "../../config/databases";
+import type { DatabasesConfig } from "./config";
 
 export async function checkDatabaseServers(config: DatabasesConfig, fail: (key: string, message: string) => never): Promise<void> {
   if (config.postgres) {
-    const pg: typeof import("../../clients/postgres") = require("../../clients/postgres");
+    const pg: typeof import("./postgres") = require("./postgres");
     const server = { ...config.postgres, connectTimeoutMs: config.connectTimeoutMs };
     let superuser: boolean;
     try {
@@ -16,7 +16,7 @@ export async function checkDatabaseServers(config: DatabasesConfig, fail: (key: 
     if (!superuser) fail("postgres.adminUser", `${JSON.stringify(config.postgres.adminUser)} is not a PostgreSQL superuser (needed to create roles and to check their passwords in pg_authid)`);
   }
   if (config.mongo) {
-    const mongo: typeof import("../../clients/mongo") = require("../../clients/mongo");
+    const mongo: typeof import("./mongo") = require("./mongo");
     try {
       await mongo.withAdmin({ ...config.mongo, connectTimeoutMs: config.connectTimeoutMs }, (client) => mongo.serverKind(client));
     } catch (err) {

@@ -3,7 +3,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changedNames, expectOk, openssl, TestNode } from "./harness";
+import { changedNames, expectOk, openssl, TestNode } from "../support/harness";
 
 const SERVICES = [{ name: "svc-a" }, { name: "svc-b", hostnames: ["edgex-svc-b"] }];
 const serialOf = (certPath: string) => openssl("x509", "-in", certPath, "-noout", "-serial").trim().replace("serial=", "").toLowerCase();

@@ -2,8 +2,8 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { etcdctl, EtcdServer } from "./etcd-server";
-import { expectOk, freePort, RunResult, TestNode } from "./harness";
+import { etcdctl, EtcdServer } from "../support/etcd-server";
+import { expectOk, freePort, RunResult, TestNode } from "../support/harness";
 
 const SERVICES = [{ name: "etcd" }, { name: "svc-a" }, { name: "svc-b" }];
 const stackOutputs = (node: TestNode) => JSON.parse(node.exportState()).deployment.resources.find((r: { type: string }) => r.type === "pulumi:pulumi:Stack").outputs;

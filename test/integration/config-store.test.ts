@@ -5,9 +5,9 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
-import { curvePublicKeyOf } from "../../clients/curve-keys";
-import { etcdctl, EtcdServer } from "./etcd-server";
-import { changedNames, expectOk, freePort, openssl, RunResult, TestNode } from "./harness";
+import { curvePublicKeyOf } from "../../components/config-store/curve-keys";
+import { etcdctl, EtcdServer } from "../support/etcd-server";
+import { changedNames, expectOk, freePort, openssl, RunResult, TestNode } from "../support/harness";
 
 const CLIENTS = ["svc-a", "svc-b", "svc-c"];
 const PREFIX = "/eii";

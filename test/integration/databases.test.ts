@@ -6,10 +6,10 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FerretdbServer } from "./ferretdb-server";
-import { changedNames, expectOk, freePort, RunResult, TestNode } from "./harness";
-import { OpenBaoServer } from "./openbao-server";
-import { ensureSharedPostgres, PgTarget, PrivatePostgres, psql, SHARED_POSTGRES, sql, stopSharedPostgres } from "./postgres-server";
+import { FerretdbServer } from "../support/ferretdb-server";
+import { changedNames, expectOk, freePort, RunResult, TestNode } from "../support/harness";
+import { OpenBaoServer } from "../support/openbao-server";
+import { ensureSharedPostgres, PgTarget, PrivatePostgres, psql, SHARED_POSTGRES, sql, stopSharedPostgres } from "../support/postgres-server";
 
 interface StateResource {
   urn: string;

@@ -4,13 +4,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyServiceAccess, inspectServiceAccess } from "../../clients/etcd-access";
-import { changeRootPassword, disableAuth, enableAuth, inspectAuth } from "../../clients/etcd-auth";
-import { closeEtcdClients, EtcdTarget, withEtcd } from "../../clients/etcd-connection";
-import { readKeys, writeKeys } from "../../clients/etcd-keys";
-import { createSelfSignedCa, issueServiceCertificate } from "../../clients/pki";
-import { etcdctl, EtcdServer } from "./etcd-server";
-import { freePort } from "./harness";
+import { applyServiceAccess, inspectServiceAccess } from "../../components/config-store/etcd-access";
+import { changeRootPassword, disableAuth, enableAuth, inspectAuth } from "../../components/config-store/etcd-auth-client";
+import { closeEtcdClients, EtcdTarget, withEtcd } from "../../components/config-store/etcd-connection";
+import { readKeys, writeKeys } from "../../components/config-store/etcd-keys-client";
+import { createSelfSignedCa, issueServiceCertificate } from "../../components/pki/client";
+import { etcdctl, EtcdServer } from "../support/etcd-server";
+import { freePort } from "../support/harness";
 
 describe("etcd clients on a real etcd", { timeout: 300_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), "edge-it-etcd-"));

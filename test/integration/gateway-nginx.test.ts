@@ -7,11 +7,11 @@ import { join } from "node:path";
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCustody } from "../../clients/custody";
-import { generateRootToken } from "../../clients/secret-store";
-import { changedNames, expectOk, freePort, openssl, TestNode } from "./harness";
-import { GatewayClient, GatewayServers, Upstream } from "./nginx-server";
-import { OpenBaoServer } from "./openbao-server";
+import { readCustody } from "../../components/secret-store/custody";
+import { generateRootToken } from "../../components/secret-store/client";
+import { changedNames, expectOk, freePort, openssl, TestNode } from "../support/harness";
+import { GatewayClient, GatewayServers, Upstream } from "../support/nginx-server";
+import { OpenBaoServer } from "../support/openbao-server";
 
 const CUSTODY_SECRET = "integration-custody-secret-0123456789-abcdefghij";
 const GATEWAY = "nginx";

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectOk, openssl, TestNode } from "./harness";
+import { expectOk, openssl, TestNode } from "../support/harness";
 
 function makeCaDir(dir: string): void {
   mkdirSync(dir, { recursive: true });

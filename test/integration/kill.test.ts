@@ -2,7 +2,7 @@
 // (kill-trial.ts), then it must converge. 2 trials here (CI); `tsx bench/kill.ts` runs 10. The seed is printed:
 // replay a failure with EDGE_KILL_SEED=<seed> (EDGE_KILL_TRIALS sets how many trials).
 import { describe, expect, it } from "vitest";
-import { baseSeed, runKillTrial } from "./kill-trial";
+import { baseSeed, runKillTrial } from "../support/kill-trial";
 
 const trials = Number(process.env.EDGE_KILL_TRIALS ?? 2);
 const seed = baseSeed();

@@ -7,10 +7,10 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { importSPKI, jwtVerify, decodeProtectedHeader } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { deterministicId, ownerTag } from "../../clients/kong-admin";
+import { deterministicId, ownerTag } from "../../components/gateway/kong/kong-admin";
 import { KongStandIn } from "../kong/stand-in";
-import { expectOk, freePort, PROJECT_ROOT, RunResult, TestNode } from "./harness";
-import { OpenBaoServer } from "./openbao-server";
+import { expectOk, freePort, PROJECT_ROOT, RunResult, TestNode } from "../support/harness";
+import { OpenBaoServer } from "../support/openbao-server";
 
 const CUSTODY = { secretStoreCustodySecret: "kong-it-custody-secret-0123456789abcdefghij" };
 const ROUTES_TOML = `

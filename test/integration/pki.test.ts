@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changedNames, expectOk, openssl, TestNode } from "./harness";
+import { changedNames, expectOk, openssl, TestNode } from "../support/harness";
 
 const SERVICES = [
   { name: "svc-a", hostnames: ["edgex-svc-a"], owner: { uid: 4242, gid: 4343 } },

@@ -4,10 +4,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCustody } from "../../clients/custody";
-import { generateRootToken, unseal } from "../../clients/secret-store";
-import { changedNames, expectOk, freePort, PROJECT_ROOT, TestNode } from "./harness";
-import { OpenBaoServer } from "./openbao-server";
+import { readCustody } from "../../components/secret-store/custody";
+import { generateRootToken, unseal } from "../../components/secret-store/client";
+import { changedNames, expectOk, freePort, PROJECT_ROOT, TestNode } from "../support/harness";
+import { OpenBaoServer } from "../support/openbao-server";
 
 const CUSTODY_SECRET = "integration-custody-secret-0123456789-abcdefghij";
 

@@ -8,8 +8,8 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordedReleases } from "../fixtures/provider-code";
-import { FullNode } from "./full-node";
-import { changedNames, expectOk, type RunResult } from "./harness";
+import { FullNode } from "../support/full-node";
+import { changedNames, expectOk, type RunResult } from "../support/harness";
 
 interface StateResource {
   urn: string;

@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCustody } from "../../clients/custody";
-import { changedNames, expectOk, TestNode } from "./harness";
-import { OpenBaoServer } from "./openbao-server";
+import { readCustody } from "../../components/secret-store/custody";
+import { changedNames, expectOk, TestNode } from "../support/harness";
+import { OpenBaoServer } from "../support/openbao-server";
 
 const CUSTODY_SECRET = "integration-custody-secret-0123456789-abcdefghij";
 const NO_STACK_TRACE = /\n\s+at /;

@@ -7,7 +7,7 @@ import Module from "node:module";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compatProblems, loadProvider, PROJECT_ROOT, providerTypeTokens, recordedReleases, requiredClientModules, serializedProviders } from "../fixtures/provider-code";
+import { compatProblems, loadProvider, PROJECT_ROOT, providerSourceFiles, providerTypeTokens, recordedReleases, requiredClientModules, serializedProviders } from "../fixtures/provider-code";
 
 const { register } = Module.createRequire(__filename)("tsx/cjs/api") as { register(): () => void };
 const requireFromProject = Module.createRequire(join(PROJECT_ROOT, "__dynamic_provider__.js"));
@@ -77,18 +77,17 @@ describe("the compatibility check itself", () => {
 });
 
 describe("current providers", { timeout: 120_000 }, () => {
-  it("every dynamic resource in providers/ declares a diff in its provider object", () => {
-    const dir = join(PROJECT_ROOT, "providers");
-    const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && /extends pulumi\.dynamic\.Resource\b/.test(readFileSync(join(dir, f), "utf8")));
+  it("every dynamic resource under components/ declares a diff in its provider object", () => {
+    const files = providerSourceFiles();
     expect(files.length).toBeGreaterThanOrEqual(15);
-    for (const f of files) expect(readFileSync(join(dir, f), "utf8"), f).toMatch(/^\s*(async\s+)?diff\s*\(|^\s*diff\s*:/m);
+    for (const f of files) expect(readFileSync(f, "utf8"), f).toMatch(/^\s*(async\s+)?diff\s*\(|^\s*diff\s*:/m);
   });
 
   it("every provider the node registers loads from its serialized form and has a diff", async () => {
     const unregister = register();
     try {
       const current = await serializedProviders();
-      // Every provider of providers/ that the recording graph covers; the graph must cover those of earlier releases.
+      // Every provider under components/ that the recording graph covers; the graph must cover those of earlier releases.
       for (const r of releases) for (const type of Object.keys(r.providers)) if (providerTypeTokens().includes(type)) expect(Object.keys(current), `${type} (recorded in ${r.release})`).toContain(type);
       for (const [type, code] of Object.entries(current)) expect(typeof loadProvider(code).diff, type).toBe("function");
     } finally {

@@ -10,7 +10,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, JWTVerifyGetKey } from "jose";
 import { Agent, fetch } from "undici";
-import type { AuthServiceConfig } from "../../../clients/nginx";
+import type { AuthServiceConfig } from "../nginx/nginx";
 
 /** Verified tokens, by hash, until they expire: a client reuses its token, and a signature check is the costly part. */
 const CACHE_LIMIT = 10_000;

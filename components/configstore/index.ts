@@ -1,1 +1,0 @@
-export { ConfigStore, ConfigStoreArgs, ConfigStoreServiceOutputs, DEV_MODE_WARNING } from "./config-store";

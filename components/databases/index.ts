@@ -1,2 +1,0 @@
-export { Databases, DatabasesArgs, DatabasesOutputs, DbCredentials } from "./databases";
-export { checkDatabaseServers } from "./preflight";

@@ -1,0 +1,188 @@
+// A service's PostgreSQL role and database: create or repair, inspect, drop. No Pulumi in here.
+// Providers call these at run time, also from older provider code stored in a stack's state: change signatures
+// only compatibly (new optional arguments).
+//
+// Safety of the SQL: values travel as bind parameters ($1). Identifiers cannot be parameters, so they are quoted
+// with pg's escapeIdentifier (and were validated: no quote, no NUL, at most 63 bytes). A password cannot be a
+// parameter of CREATE/ALTER ROLE either (utility statements take no parameters), so the statement never carries
+// it: it carries a SCRAM-SHA-256 verifier computed here (RFC 5802/7677, as PostgreSQL stores it), which the server
+// recognises and stores as is. The plaintext never reaches the server, its logs or pg_stat_activity; the verifier
+// (a salted hash, base64 and `$:` characters only) is quoted with escapeLiteral. Statements are never logged.
+import { EdgeError } from "../shared/errors";
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { saslprep } from "@mongodb-js/saslprep";
+import { Client, DatabaseError, escapeIdentifier, escapeLiteral } from "pg";
+
+export interface PostgresServer {
+  host: string;
+  port: number;
+  adminUser: string;
+  /** Absent for trust or peer authentication. */
+  adminPassword?: string;
+  adminDatabase: string;
+  /** Bound on connecting (the server must already accept connections). */
+  connectTimeoutMs: number;
+}
+
+export interface RoleAndDatabase {
+  role: string;
+  password: string;
+  database: string;
+}
+
+/** What `inspectRoleAndDatabase` finds, "intact" when everything is as `ensureRoleAndDatabase` left it. */
+export type RoleDatabaseState = "intact" | "role-missing" | "role-attributes-changed" | "password-changed" | "database-missing" | "database-owner-changed";
+
+/** A failure worth one line to the user (unreachable server, refused credentials, a name taken by someone else). */
+export class PostgresError extends EdgeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "PostgresError";
+  }
+}
+
+const SCRAM_ITERATIONS = 4096; // PostgreSQL's default scram_iterations
+
+/** PostgreSQL applies SASLprep to the password and falls back to the raw bytes when it is not valid. */
+function prepared(password: string): string {
+  try {
+    return saslprep(password);
+  } catch {
+    return password;
+  }
+}
+
+/** `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`: what PostgreSQL keeps in pg_authid.rolpassword. */
+export function scramSha256Verifier(password: string, salt: Buffer = randomBytes(16), iterations: number = SCRAM_ITERATIONS): string {
+  const salted = pbkdf2Sync(prepared(password), salt, iterations, 32, "sha256");
+  const storedKey = createHash("sha256").update(createHmac("sha256", salted).update("Client Key").digest()).digest();
+  const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+
+/** Whether a stored rolpassword (SCRAM-SHA-256 or legacy md5) is the verifier of `password` for `role`. */
+export function storedPasswordMatches(stored: string | null, password: string, role: string): boolean {
+  if (!stored) return false;
+  const scram = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):(.+)$/.exec(stored);
+  if (scram) {
+    const again = scramSha256Verifier(password, Buffer.from(scram[2], "base64"), Number(scram[1]));
+    return again.length === stored.length && timingSafeEqual(Buffer.from(again), Buffer.from(stored));
+  }
+  if (/^md5[0-9a-f]{32}$/.test(stored)) return stored === `md5${createHash("md5").update(password + role).digest("hex")}`;
+  return false;
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0];
+}
+
+/** Connects as the admin, runs `fn`, always disconnects. Connection failures become one PostgresError line. */
+export async function withAdmin<T>(server: PostgresServer, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+    database: server.adminDatabase,
+    connectionTimeoutMillis: server.connectTimeoutMs,
+  });
+  // A dropped connection is reported by the query that needs it; without a listener it would crash the process.
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw new PostgresError(`cannot connect to PostgreSQL at ${server.host}:${server.port} as ${JSON.stringify(server.adminUser)}: ${oneLine(err)}`);
+  }
+  try {
+    return await fn(client);
+  } catch (err) {
+    // The server refused a statement (e.g. a database still in use on DROP): its own one-line message.
+    if (err instanceof DatabaseError) throw new PostgresError(`PostgreSQL at ${server.host}:${server.port}: ${oneLine(err)}`);
+    throw err;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+interface RoleRow {
+  rolsuper: boolean;
+  rolcanlogin: boolean;
+  rolcreaterole: boolean;
+  rolcreatedb: boolean;
+  rolreplication: boolean;
+  rolpassword: string | null;
+}
+
+async function roleRow(client: Client, role: string): Promise<RoleRow | undefined> {
+  // pg_authid (not pg_roles) holds the stored verifier: reading it needs a superuser admin.
+  const res = await client.query<RoleRow>("SELECT rolsuper, rolcanlogin, rolcreaterole, rolcreatedb, rolreplication, rolpassword FROM pg_catalog.pg_authid WHERE rolname = $1", [role]);
+  return res.rows[0];
+}
+
+async function databaseOwner(client: Client, database: string): Promise<string | undefined> {
+  const res = await client.query<{ owner: string }>("SELECT pg_catalog.pg_get_userbyid(datdba) AS owner FROM pg_catalog.pg_database WHERE datname = $1", [database]);
+  return res.rows[0]?.owner;
+}
+
+const hasExtraPowers = (row: RoleRow) => row.rolsuper || !row.rolcanlogin || row.rolcreaterole || row.rolcreatedb || row.rolreplication;
+
+/**
+ * Makes the role (LOGIN, not superuser, no CREATEDB/CREATEROLE/REPLICATION, the given password) and its database
+ * (owned by the role; CONNECT and TEMPORARY revoked from PUBLIC, so other roles cannot connect). Adopts what exists
+ * when it is already that. With `repair` false (a first create) it refuses to take over a superuser role or a
+ * database owned by another role; with `repair` true (the resource already owns them) it puts them back.
+ */
+export async function ensureRoleAndDatabase(server: PostgresServer, spec: RoleAndDatabase, opts: { repair?: boolean } = {}): Promise<void> {
+  await withAdmin(server, async (client) => {
+    const role = escapeIdentifier(spec.role);
+    const database = escapeIdentifier(spec.database);
+    const existing = await roleRow(client, spec.role);
+    if (existing?.rolsuper && !opts.repair) {
+      throw new PostgresError(`PostgreSQL role ${JSON.stringify(spec.role)} already exists and is a superuser: refusing to adopt it as a service role`);
+    }
+    const attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION";
+    if (!existing) {
+      await client.query(`CREATE ROLE ${role} WITH ${attributes} PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
+    } else {
+      if (hasExtraPowers(existing)) await client.query(`ALTER ROLE ${role} WITH ${attributes}`);
+      if (!storedPasswordMatches(existing.rolpassword, spec.password, spec.role)) {
+        await client.query(`ALTER ROLE ${role} WITH PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
+      }
+    }
+    const owner = await databaseOwner(client, spec.database);
+    if (owner === undefined) {
+      // CREATE DATABASE cannot run in a transaction block; pg sends it as a single simple statement.
+      await client.query(`CREATE DATABASE ${database} OWNER ${role}`);
+    } else if (owner !== spec.role) {
+      if (!opts.repair) throw new PostgresError(`PostgreSQL database ${JSON.stringify(spec.database)} already exists and is owned by ${JSON.stringify(owner)}, not ${JSON.stringify(spec.role)}: refusing to take it over`);
+      await client.query(`ALTER DATABASE ${database} OWNER TO ${role}`);
+    }
+    await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
+  });
+}
+
+/** The live state of a role and its database, for refresh and drift detection. */
+export async function inspectRoleAndDatabase(server: PostgresServer, spec: RoleAndDatabase): Promise<RoleDatabaseState> {
+  return withAdmin(server, async (client) => {
+    const row = await roleRow(client, spec.role);
+    if (!row) return "role-missing";
+    if (hasExtraPowers(row)) return "role-attributes-changed";
+    if (!storedPasswordMatches(row.rolpassword, spec.password, spec.role)) return "password-changed";
+    const owner = await databaseOwner(client, spec.database);
+    if (owner === undefined) return "database-missing";
+    if (owner !== spec.role) return "database-owner-changed";
+    return "intact";
+  });
+}
+
+/**
+ * Drops the database (only while the role still owns it: a database someone else owns now is left alone) and then
+ * the role. Both may already be gone. A database with open sessions is not forced: the error says so.
+ */
+export async function dropRoleAndDatabase(server: PostgresServer, spec: { role: string; database: string }): Promise<void> {
+  await withAdmin(server, async (client) => {
+    if ((await databaseOwner(client, spec.database)) === spec.role) await client.query(`DROP DATABASE ${escapeIdentifier(spec.database)}`);
+    if (await roleRow(client, spec.role)) await client.query(`DROP ROLE ${escapeIdentifier(spec.role)}`);
+  });
+}

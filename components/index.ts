@@ -1,2 +1,0 @@
-export { EdgeNode, EdgeNodeArgs, EdgeNodeOutputs } from "./edge-node";
-export { Pki, PkiArgs } from "./pki";

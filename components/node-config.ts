@@ -1,0 +1,186 @@
+// The node stack's configuration: schema, defaults and one-line errors that name the key. No Pulumi in here.
+import { isIP } from "node:net";
+import { z } from "zod";
+import { KEY_TYPES } from "./pki/client";
+import { SecretStoreConfig, secretStoreProblem, secretStoreSchema } from "./secret-store/config";
+import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./config-store/config";
+import { DatabasesConfig, databasesSchema, resolveDatabases } from "./databases/config";
+import { GatewayConfig, gatewaySchema, resolveGateway } from "./gateway/config";
+import { dedicatedFolderProblem } from "./shared/host-paths";
+
+export const CONFIG_NAMESPACE = "edge-security";
+export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
+
+/** A user mistake in the stack config: one sentence naming the key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+
+export function isDnsName(value: string): boolean {
+  return value.length <= 253 && value.split(".").every((label) => DNS_LABEL.test(label));
+}
+
+const dnsName = z.string().refine(isDnsName, (v) => ({ message: `${JSON.stringify(v)} is not a valid DNS name` }));
+const sanEntry = z.string().refine((v) => isIP(v) !== 0 || isDnsName(v), (v) => ({ message: `${JSON.stringify(v)} is not a valid DNS name or IP address` }));
+const lifetimeDays = z.number({ invalid_type_error: "must be a number of days" }).int("must be a whole number of days").positive("must be a positive number of days");
+const keyType = z.enum(KEY_TYPES, { errorMap: () => ({ message: `must be one of ${KEY_TYPES.join(", ")}` }) });
+const id = z.number().int().nonnegative("must be a non-negative integer");
+const absolutePath = z.string().refine((p) => p.startsWith("/"), (p) => ({ message: `${JSON.stringify(p)} must be an absolute path` }));
+
+const ownerSchema = z.object({ uid: id.optional(), gid: id.optional() }).strict();
+
+const serviceSchema = z
+  .object({
+    name: z.string().refine((n) => SAFE_NAME.test(n), (n) => ({ message: `${JSON.stringify(n)} is not a safe folder name (letters, digits, '.', '_', '-'; not starting with '.'; at most 63 characters)` })),
+    hostnames: z.array(dnsName).optional(),
+    extraSans: z.array(sanEntry).default([]),
+    includeLocalhost: z.boolean().optional(),
+    keyType: keyType.optional(),
+    lifetimeDays: lifetimeDays.optional(),
+    owner: ownerSchema.optional(),
+  })
+  .strict();
+
+const pkiSchema = z
+  .object({
+    ca: z
+      .object({
+        source: z.enum(["self-signed", "import"], { errorMap: () => ({ message: `must be "self-signed" or "import"` }) }).default("self-signed"),
+        commonName: z.string().min(1).default("edge-security node CA"),
+        keyType: keyType.default("ec-p384"),
+        lifetimeDays: lifetimeDays.default(3650),
+        importDir: absolutePath.optional(),
+      })
+      .strict()
+      .default({}),
+    serviceDefaults: z
+      .object({
+        keyType: keyType.default("ec-p256"),
+        lifetimeDays: lifetimeDays.default(365),
+        includeLocalhost: z.boolean().default(true),
+        owner: ownerSchema.default({}),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .default({});
+
+const nodeSchema = z
+  .object({
+    secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT).superRefine((p, ctx) => {
+      const problem = p.startsWith("/") ? dedicatedFolderProblem(p) : undefined;
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
+    pki: pkiSchema,
+    services: z.array(serviceSchema).min(1, "must list at least one service"),
+    secretStore: secretStoreSchema.optional(),
+    configStore: configStoreSchema.optional(),
+    databases: databasesSchema.optional(),
+    gateway: gatewaySchema.optional(),
+  })
+  .strict();
+
+export interface ServiceConfig {
+  name: string;
+  dnsNames: string[];
+  ipAddresses: string[];
+  keyType: (typeof KEY_TYPES)[number];
+  lifetimeDays: number;
+  owner: { uid?: number; gid?: number };
+}
+
+export interface NodeConfig {
+  secretsRoot: string;
+  ca: z.infer<typeof pkiSchema>["ca"];
+  services: ServiceConfig[];
+  /** Absent: the stack has no secret store (PKI only). */
+  secretStore?: SecretStoreConfig;
+  /** Set when the stack has an enabled `configStore` section. */
+  configStore?: ConfigStoreConfig;
+  databases?: DatabasesConfig;
+  /** Set when the stack has a `gateway` section: the kind, its service and the checked routes. */
+  gateway?: GatewayConfig;
+}
+
+function keyPath(path: (string | number)[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${part}`), CONFIG_NAMESPACE).replace(`${CONFIG_NAMESPACE}.`, `${CONFIG_NAMESPACE}:`);
+}
+
+/** The raw config object as Pulumi gives it: { secretsRoot, pki, services, databases } (undefined where unset). */
+export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
+  const parsed = nodeSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    if (issue.code === "unrecognized_keys") {
+      throw new ConfigError(`${keyPath([...issue.path, issue.keys[0]])}: is not a known setting`);
+    }
+    const message = issue.code === "invalid_type" && issue.received === "undefined" ? "is required" : issue.message;
+    throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
+  }
+  const { secretsRoot, pki, services, configStore, databases } = parsed.data;
+  // The store keeps the gateway's certificate: the gateway section's service when there is one, else a "kong" service.
+  const gatewayService = parsed.data.gateway && (parsed.data.gateway.service ?? parsed.data.gateway.kind);
+  const gatewayServiceKnown = gatewayService !== undefined && services.some((s) => s.name === gatewayService);
+  const secretStore = parsed.data.secretStore && { ...parsed.data.secretStore, gatewayService: parsed.data.secretStore.gatewayService ?? (gatewayServiceKnown ? gatewayService : undefined) ?? (services.some((s) => s.name === "kong") ? "kong" : undefined) };
+
+  // Keyed by the lower-case name: names that differ only in case collide as DNS names (and on some file systems).
+  const seen = new Map<string, string>();
+  services.forEach((s, i) => {
+    const includeLocalhost = s.includeLocalhost ?? pki.serviceDefaults.includeLocalhost;
+    if ((s.hostnames?.length ?? 1) === 0 && s.extraSans.length === 0 && !includeLocalhost) {
+      throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: the certificate would have no DNS name or IP address (give hostnames or extraSans, or includeLocalhost)`);
+    }
+    const earlier = seen.get(s.name.toLowerCase());
+    if (earlier === s.name) throw new ConfigError(`${keyPath(["services", i, "name"])}: duplicate service name ${JSON.stringify(s.name)}`);
+    if (earlier !== undefined) throw new ConfigError(`${keyPath(["services", i, "name"])}: ${JSON.stringify(s.name)} differs from service ${JSON.stringify(earlier)} only in case: they would get certificates for the same DNS name`);
+    seen.set(s.name.toLowerCase(), s.name);
+    if (s.hostnames === undefined && !isDnsName(s.name)) {
+      throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: is required because the name ${JSON.stringify(s.name)} is not a valid DNS name`);
+    }
+  });
+  const storeProblem = secretStore && secretStoreProblem(secretStore, services.map((s) => s.name));
+  if (storeProblem) throw new ConfigError(`${keyPath(storeProblem[0])}: ${storeProblem[1]}`);
+  if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
+
+  // Database passwords come from the secret store: every service but the store's own has credentials there.
+  if (databases && !secretStore) throw new ConfigError(`${keyPath(["databases"])}: needs secretStore (the database passwords are generated and kept there)`);
+  const databasesConfig =
+    databases &&
+    resolveDatabases(databases, services.map((s) => s.name).filter((n) => n !== secretStore?.service), (path, message) => {
+      throw new ConfigError(`${keyPath(["databases", ...path])}: ${message}`);
+    });
+
+  const node: NodeConfig = {
+    secretsRoot,
+    ca: pki.ca,
+    ...(databasesConfig ? { databases: databasesConfig } : {}),
+    services: services.map((s) => {
+      const includeLocalhost = s.includeLocalhost ?? pki.serviceDefaults.includeLocalhost;
+      const sans = [...(s.hostnames ?? [s.name]), ...(includeLocalhost ? ["localhost", "127.0.0.1"] : []), ...s.extraSans];
+      const unique = [...new Set(sans)];
+      return {
+        name: s.name,
+        dnsNames: unique.filter((v) => isIP(v) === 0),
+        ipAddresses: unique.filter((v) => isIP(v) !== 0),
+        keyType: s.keyType ?? pki.serviceDefaults.keyType,
+        lifetimeDays: s.lifetimeDays ?? pki.serviceDefaults.lifetimeDays,
+        owner: { ...pki.serviceDefaults.owner, ...s.owner },
+      };
+    }),
+    secretStore,
+    ...(databasesConfig ? { databases: databasesConfig } : {}),
+  };
+  const fail = (path: (string | number)[], message: string): never => {
+    throw new ConfigError(`${keyPath(path)}: ${message}`);
+  };
+  const gateway = parsed.data.gateway && resolveGateway(parsed.data.gateway, node.services.map((s) => s.name), secretStore !== undefined, parsed.data.secretStore?.gatewayService, fail);
+  const withGateway = gateway ? { ...node, gateway } : node;
+  return configStore ? { ...withGateway, configStore: resolveConfigStore(configStore, node.services, fail) } : withGateway;
+}

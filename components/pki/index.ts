@@ -1,1 +1,0 @@
-export { Pki, PkiArgs, CA_CERT_FILE_NAME } from "./pki";
