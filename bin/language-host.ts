@@ -135,7 +135,8 @@ export function runPlugin(call: grpc.ServerWritableStream<langproto.RunPluginReq
   try {
     command = pluginCommand(call.request);
   } catch (err) {
-    call.destroy(Object.assign(new Error((err as Error).message), { code: grpc.status.FAILED_PRECONDITION }));
+    // How grpc-js ends a server stream with a status: an "error" event carrying code and details.
+    call.emit("error", { code: grpc.status.FAILED_PRECONDITION, details: (err as Error).message });
     return;
   }
   const child = spawn(process.execPath, command.args, { cwd: command.cwd, env: command.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -146,13 +147,16 @@ export function runPlugin(call: grpc.ServerWritableStream<langproto.RunPluginReq
   child.stdout!.on("data", (chunk: Buffer) => send(new langproto.RunPluginResponse().setStdout(new Uint8Array(chunk))));
   child.stderr!.on("data", (chunk: Buffer) => send(new langproto.RunPluginResponse().setStderr(new Uint8Array(chunk))));
   call.on("cancelled", () => child.kill("SIGTERM"));
+  let failed = false;
   child.once("error", (err) => {
+    failed = true;
     running.delete(child);
-    call.destroy(Object.assign(new Error(`could not start node: ${err.message}`), { code: grpc.status.INTERNAL }));
+    call.emit("error", { code: grpc.status.INTERNAL, details: `could not start node: ${err.message}` });
   });
   // "close", not "exit": every byte of its output is sent before the exit code.
   child.once("close", (code, signal) => {
     running.delete(child);
+    if (failed) return;
     send(new langproto.RunPluginResponse().setExitcode(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
     if (!call.cancelled) call.end();
   });

@@ -11,7 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { knownValues, policies } from "./policies";
 import * as rules from "./rules";
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const ROOT = resolve(__dirname, "../../..");
 const noTags = new Map<string, string>();
 const resource = (type: string, props: Record<string, any>, more: Partial<rules.ResourceView> = {}): rules.ResourceView => ({
@@ -24,8 +24,8 @@ const resource = (type: string, props: Record<string, any>, more: Partial<rules.
 });
 
 /** A self-signed CA certificate with the given key algorithm and lifetime. */
-async function certificate(algorithm: RsaHashedKeyGenParams | EcKeyGenParams, days = 365): Promise<string> {
-  const keys = (await webcrypto.subtle.generateKey(algorithm as any, true, ["sign", "verify"])) as CryptoKeyPair;
+async function certificate(algorithm: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams, days = 365): Promise<string> {
+  const keys = (await webcrypto.subtle.generateKey(algorithm as any, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
   const notBefore = new Date();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "01",
@@ -38,7 +38,7 @@ async function certificate(algorithm: RsaHashedKeyGenParams | EcKeyGenParams, da
   });
   return cert.toString("pem");
 }
-const RSA = (bits: number): RsaHashedKeyGenParams => ({ name: "RSASSA-PKCS1-v1_5", modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" });
+const RSA = (bits: number): webcrypto.RsaHashedKeyGenParams => ({ name: "RSASSA-PKCS1-v1_5", modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" });
 
 describe("no DEV_MODE in a production stack", () => {
   const keys = (on: string) => resource(rules.TYPES.etcdKeys, { defaults: { "/eii/GlobalEnv/DEV_MODE": on, "/eii/GlobalEnv/X": "1" } }, { name: "config-store-globalenv" });
