@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { expectOk, PROJECT_ROOT, TestNode } from "./harness";
+import { expectOk, PROJECT_ROOT, TestNode } from "../support/harness";
 
 const PACK = join(PROJECT_ROOT, "components/fleet/policy");
 const nodes: TestNode[] = [];

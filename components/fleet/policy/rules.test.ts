@@ -220,9 +220,9 @@ describe("the example stacks' resources pass every rule (Pulumi mocks)", { timeo
   };
   for (const stack of Object.keys(EXPECTED)) {
     it(`stacks/Pulumi.${stack}.yaml`, async () => {
-      const { recordingMocks, waitForRegistrations, SIG_KEY } = await import("../../../test/unit/recording-mocks");
+      const { recordingMocks, waitForRegistrations, SIG_KEY } = await import("../../../test/support/recording-mocks");
       const registrations = await recordingMocks(() => ({}));
-      const { parseNodeConfig } = await import("../../../config/node-config");
+      const { parseNodeConfig } = await import("../../node-config");
       const { EdgeNode } = await import("../../edge-node");
       const { secretStoreCustodySecret, ...raw } = stackConfig(stack);
       const cwd = process.cwd();

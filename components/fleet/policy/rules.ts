@@ -50,7 +50,7 @@ export function devModeViolations(r: ResourceView, config: DevModeConfig): strin
 export const MIN_RSA_BITS = 3072;
 export const ALLOWED_CURVES = ["prime256v1", "secp384r1", "secp521r1"] as const;
 const CURVE_NAMES: Record<string, string> = { prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
-/** The key types the PKI generates (clients/pki.ts KEY_TYPES) and whether each meets the minimum. */
+/** The key types the PKI generates (components/pki/client.ts KEY_TYPES) and whether each meets the minimum. */
 const KEY_TYPE_STRENGTH = /^(rsa-(\d+)|ec-p(\d+))$/;
 
 function keyTypeProblem(keyType: unknown): string | undefined {
