@@ -49,7 +49,6 @@ export function devModeViolations(r: ResourceView, config: DevModeConfig): strin
 /** The weakest keys allowed: RSA 3072 bits, EC P-256 (and larger curves). */
 export const MIN_RSA_BITS = 3072;
 export const ALLOWED_CURVES = ["prime256v1", "secp384r1", "secp521r1"] as const;
-const CURVE_NAMES: Record<string, string> = { prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
 /** The key types the PKI generates (components/pki/client.ts KEY_TYPES) and whether each meets the minimum. */
 const KEY_TYPE_STRENGTH = /^(rsa-(\d+)|ec-p(\d+))$/;
 
