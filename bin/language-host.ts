@@ -5,13 +5,16 @@
 // The CLI starts it as `pulumi-language-nodejs [--logtostderr] [-v=N] [--tracing URL] <engineAddr>` in the
 // project folder; it prints its gRPC port on stdout, then the CLI calls GetPluginInfo, GetRequiredPackages,
 // Run (once per preview/up/refresh/destroy that runs the program) and About. Run starts Node on the SDK's own
-// `@pulumi/pulumi/cmd/run`, as the official host does, with the same flags and environment. Handshake,
-// InstallDependencies, RuntimeOptionsPrompts, Template, RunPlugin, code generation, Pack, Link and Cancel answer
-// Unimplemented, which the CLI tolerates for every command that runs a program (`pulumi install`, `pulumi new`
-// and `pulumi package` need a stock host).
+// `@pulumi/pulumi/cmd/run`, as the official host does, with the same flags and environment. RunPlugin starts a
+// plugin written in Node.js: the CLI (3.2xx) runs a TypeScript policy pack (`--policy-pack`) this way, since the
+// `pulumi-analyzer-policy` launcher script left the official distribution. Handshake, InstallDependencies,
+// RuntimeOptionsPrompts, Template, code generation, Pack, Link and Cancel answer Unimplemented, which the CLI
+// tolerates for every command that runs a program (`pulumi install`, `pulumi new` and `pulumi package` need a
+// stock host).
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { constants } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { Empty } from "google-protobuf/google/protobuf/empty_pb";
@@ -96,6 +99,69 @@ export function runProgram(req: langproto.RunRequest, engineAddress: string, tra
   });
 }
 
+/**
+ * The `node` command line, environment and folder for one RunPlugin. A policy pack (kind "analyzer") runs on the
+ * SDK's `cmd/run-policy-pack` with `<engine> <pack folder>` and in the pack's folder, as the official host runs
+ * it; any other plugin on `cmd/run-plugin` with `<plugin folder> <args>` in the CLI's folder. The SDK is resolved
+ * from the plugin's folder (a pack inside this project finds the project's node_modules). The environment is the
+ * one the CLI sends (it carries NODE_OPTIONS, and with it tsx, from scripts/env.sh).
+ */
+export function pluginCommand(req: langproto.RunPluginRequest): { args: string[]; env: NodeJS.ProcessEnv; cwd: string } {
+  const info = req.getInfo();
+  const options = runtimeOptions(info);
+  const dir = info?.getProgramDirectory() || req.getPwd() || process.cwd();
+  const analyzer = req.getKind() === "analyzer";
+  const module = analyzer ? "@pulumi/pulumi/cmd/run-policy-pack" : "@pulumi/pulumi/cmd/run-plugin";
+  let runScript: string;
+  try {
+    runScript = createRequire(join(dir, "package.json")).resolve(module);
+  } catch {
+    throw new Error(`It looks like the Pulumi SDK has not been installed for ${dir} (${module} not found). Have you run npm install?`);
+  }
+  const sent = req.getEnvList();
+  const env: NodeJS.ProcessEnv = sent.length > 0 ? Object.fromEntries(sent.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) : { ...process.env };
+  env.PULUMI_NODEJS_TYPESCRIPT = String(options.typescript);
+  if (options.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = options.tsconfig;
+  const args = analyzer ? [...options.nodeargs, runScript, ...req.getArgsList(), dir] : [...options.nodeargs, runScript, dir, ...req.getArgsList()];
+  return { args, env, cwd: analyzer ? dir : req.getPwd() || dir };
+}
+
+/**
+ * Runs a plugin and streams its stdout and stderr to the CLI (the CLI reads the plugin's port from stdout), then
+ * its exit code. When the CLI is done with the plugin it cancels the call: the plugin is stopped with it.
+ */
+export function runPlugin(call: grpc.ServerWritableStream<langproto.RunPluginRequest, langproto.RunPluginResponse>): void {
+  let command;
+  try {
+    command = pluginCommand(call.request);
+  } catch (err) {
+    // How grpc-js ends a server stream with a status: an "error" event carrying code and details.
+    call.emit("error", { code: grpc.status.FAILED_PRECONDITION, details: (err as Error).message });
+    return;
+  }
+  const child = spawn(process.execPath, command.args, { cwd: command.cwd, env: command.env, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  const send = (response: langproto.RunPluginResponse) => {
+    if (!call.cancelled && call.writable) call.write(response);
+  };
+  child.stdout!.on("data", (chunk: Buffer) => send(new langproto.RunPluginResponse().setStdout(new Uint8Array(chunk))));
+  child.stderr!.on("data", (chunk: Buffer) => send(new langproto.RunPluginResponse().setStderr(new Uint8Array(chunk))));
+  call.on("cancelled", () => child.kill("SIGTERM"));
+  let failed = false;
+  child.once("error", (err) => {
+    failed = true;
+    running.delete(child);
+    call.emit("error", { code: grpc.status.INTERNAL, details: `could not start node: ${err.message}` });
+  });
+  // "close", not "exit": every byte of its output is sent before the exit code.
+  child.once("close", (code, signal) => {
+    running.delete(child);
+    if (failed) return;
+    send(new langproto.RunPluginResponse().setExitcode(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
+    if (!call.cancelled) call.end();
+  });
+}
+
 /** Running programs: ended with the host, so no process of a run outlives it. */
 const running = new Set<ReturnType<typeof spawn>>();
 
@@ -173,7 +239,7 @@ export function languageRuntime(engineAddress: string, tracing?: string) {
     const deps = programDependencies(call.request.getInfo() ? programDirectoryOf(call.request.getInfo()) : call.request.getPwd());
     callback(null, new langproto.GetProgramDependenciesResponse().setDependenciesList(deps.map((d) => new langproto.DependencyInfo().setName(d.name).setVersion(d.version))));
   };
-  return { getPluginInfo, getRequiredPackages, getRequiredPlugins, run, about, getProgramDependencies };
+  return { getPluginInfo, getRequiredPackages, getRequiredPlugins, run, runPlugin, about, getProgramDependencies };
 }
 
 /** Serves the language runtime on a free loopback port; resolves to the server and its port. */

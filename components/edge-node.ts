@@ -14,6 +14,7 @@ import { KongGateway, KongGatewayOutputs } from "./gateway/kong/component";
 import { kongGatewaySchema } from "./gateway/kong/config";
 import { Pki } from "./pki/component";
 import { SecretStore, SecretStoreServiceOutputs } from "./secret-store/component";
+import { Containers, serviceDir } from "./containers/component";
 
 export interface EdgeNodeArgs {
   readonly config: NodeConfig;
@@ -49,6 +50,7 @@ export class EdgeNode extends pulumi.ComponentResource {
   readonly databases?: Databases;
   readonly nginxGateway?: NginxGateway;
   readonly kongGateway?: KongGateway;
+  readonly containers?: Containers;
   readonly outputs: EdgeNodeOutputs;
 
   constructor(name: string, args: EdgeNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -158,6 +160,12 @@ export class EdgeNode extends pulumi.ComponentResource {
       services[service.name] = pulumi
         .all([cert.dir, cert.certPath, cert.keyPath, etcd, mongoUser])
         .apply(([dir, certPath, keyPath, etcdOutputs, user]) => ({ dir, certPath, keyPath, ...store, ...etcdOutputs, ...(user === undefined ? {} : { mongoUser: user }) }));
+    }
+
+    // The optional container runtime: each container starts after its service's readiness file.
+    if (config.containers) {
+      const services = config.services.map((s) => ({ name: s.name, dir: serviceDir(config.secretsRoot, s.name), dnsNames: s.dnsNames, owner: s.owner, ready: readyFile(s) }));
+      this.containers = new Containers("containers", { config: config.containers, services }, { parent: this });
     }
 
     this.outputs = {

@@ -7,6 +7,7 @@ import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./conf
 import { DatabasesConfig, databasesSchema, resolveDatabases } from "./databases/config";
 import { GatewayConfig, gatewaySchema, resolveGateway } from "./gateway/config";
 import { dedicatedFolderProblem } from "./shared/host-paths";
+import { ContainersConfig, containersSchema, resolveContainers } from "./containers/config";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -84,6 +85,7 @@ const nodeSchema = z
     configStore: configStoreSchema.optional(),
     databases: databasesSchema.optional(),
     gateway: gatewaySchema.optional(),
+    containers: containersSchema.optional(),
   })
   .strict();
 
@@ -107,6 +109,8 @@ export interface NodeConfig {
   databases?: DatabasesConfig;
   /** Set when the stack has a `gateway` section: the kind, its service and the checked routes. */
   gateway?: GatewayConfig;
+  /** Set when `containers.enabled` is true: the optional container runtime (components/containers). */
+  containers?: ContainersConfig;
 }
 
 function keyPath(path: (string | number)[]): string {
@@ -182,5 +186,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   };
   const gateway = parsed.data.gateway && resolveGateway(parsed.data.gateway, node.services.map((s) => s.name), secretStore !== undefined, parsed.data.secretStore?.gatewayService, fail);
   const withGateway = gateway ? { ...node, gateway } : node;
-  return configStore ? { ...withGateway, configStore: resolveConfigStore(configStore, node.services, fail) } : withGateway;
+  const withConfigStore = configStore ? { ...withGateway, configStore: resolveConfigStore(configStore, node.services, fail) } : withGateway;
+  const containers = parsed.data.containers && resolveContainers(parsed.data.containers, node.services.map((s) => s.name), fail);
+  return containers ? { ...withConfigStore, containers } : withConfigStore;
 }

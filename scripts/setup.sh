@@ -71,8 +71,9 @@ bash scripts/go/ferretdb/build.sh "$EDGE_TOOLS/bin" >&2 # FerretDB v1.24.2: the 
 # launcher that @pulumi/pulumi ships (it starts Node on the SDK's dynamic-provider host) with its run bit.
 install -m 0755 node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$EDGE_TOOLS/bin/pulumi-resource-pulumi-nodejs"
 
-# The Node.js language host, which `pulumi up` typed in this folder needs: a stock Pulumi install ships its own
-# next to the CLI, and that one is kept. Otherwise install the project's own (bin/language-host.ts), marked so a
+# The Node.js language host, which `pulumi up` typed in this folder needs, and `--policy-pack` too (this CLI starts
+# a TypeScript policy pack through the host's RunPlugin; the `pulumi-analyzer-policy` script it used to run has
+# left the official distribution): a stock Pulumi install ships its own next to the CLI, and that one is kept. Otherwise install the project's own (bin/language-host.ts), marked so a
 # later set-up knows it may rewrite it.
 host="$EDGE_TOOLS/bin/pulumi-language-nodejs"
 pulumi_dir=$(dirname "$(readlink -f "$EDGE_TOOLS/bin/pulumi")")

@@ -107,6 +107,44 @@ describe("language host RPCs", () => {
     expect([reported.getError(), reported.getBail()]).toEqual(["", true]);
   });
 
+  it("RunPlugin runs a policy pack on the SDK's run-policy-pack in the pack's folder, streams its output, then its exit code", async () => {
+    // The preloaded script stands in for the pack: it prints what it was given and exits 3.
+    writeFileSync(join(dir, "plugin.js"), `console.log(JSON.stringify({ argv: process.argv.slice(1), cwd: process.cwd(), env: process.env.FROM_CLI, ts: process.env.PULUMI_NODEJS_TYPESCRIPT })); console.error("to stderr"); process.exit(3);\n`);
+    const req = new langproto.RunPluginRequest().setPwd(tmpdir()).setKind("analyzer").setArgsList(["127.0.0.1:7"]).setEnvList(["FROM_CLI=yes", `PATH=${process.env.PATH}`]);
+    req.setInfo(info({ typescript: false, nodeargs: `--require ${join(dir, "plugin.js")}` }));
+    const stream = client.runPlugin(req);
+    let stdout = "";
+    let stderr = "";
+    const exitCode = await new Promise<number>((done, fail) => {
+      stream.on("data", (res: langproto.RunPluginResponse) => {
+        if (res.hasStdout()) stdout += Buffer.from(res.getStdout_asU8()).toString();
+        if (res.hasStderr()) stderr += Buffer.from(res.getStderr_asU8()).toString();
+        if (res.hasExitcode()) done(res.getExitcode());
+      });
+      stream.on("error", fail);
+    });
+    expect(exitCode).toBe(3);
+    expect(stderr).toBe("to stderr\n");
+    const seen = JSON.parse(stdout);
+    expect(seen.argv[0]).toMatch(/@pulumi\/pulumi\/cmd\/run-policy-pack\/index\.js$/);
+    expect(seen.argv.slice(1)).toEqual(["127.0.0.1:7", dir]);
+    expect([seen.cwd, seen.env, seen.ts]).toEqual([dir, "yes", "false"]);
+  });
+
+  it("RunPlugin fails in one line when the plugin's folder has no SDK", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "langhost-empty-"));
+    try {
+      const req = new langproto.RunPluginRequest().setKind("analyzer").setInfo(new langproto.ProgramInfo().setRootDirectory(empty).setProgramDirectory(empty).setEntryPoint("."));
+      const stream = client.runPlugin(req);
+      await expect(new Promise((_, fail) => stream.on("error", fail))).rejects.toMatchObject({
+        code: grpc.status.FAILED_PRECONDITION,
+        details: `It looks like the Pulumi SDK has not been installed for ${empty} (@pulumi/pulumi/cmd/run-policy-pack not found). Have you run npm install?`,
+      });
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it("Run says so in one line when the SDK is not installed", async () => {
     const empty = mkdtempSync(join(tmpdir(), "langhost-empty-"));
     try {
