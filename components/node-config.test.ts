@@ -214,7 +214,8 @@ describe("service names are compared without case (they are DNS names)", () => {
   });
 });
 
-describe("loadNodeConfig (program.ts)", () => {
+// The first test imports program.ts cold (every concern), which takes seconds on a loaded 2-core machine.
+describe("loadNodeConfig (program.ts)", { timeout: 60_000 }, () => {
   /** A stand-in for pulumi.Config over plain values, as the program reads them. */
   const fakeConfig = (values: Record<string, unknown>) =>
     ({
