@@ -4,26 +4,12 @@
 // work (CA + one key and certificate per service written to disk) with no Pulumi at all.
 //   BENCH_SIZES=20,200 (services)
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { expectOk, PROJECT_ROOT, RunResult, TestNode } from "../test/support/harness";
-import { run, serviceNames, sizes } from "./measure";
-
-async function timed(fn: () => Promise<RunResult>): Promise<[RunResult, number]> {
-  const start = performance.now();
-  const result = expectOk(await fn());
-  return [result, (performance.now() - start) / 1000];
-}
-
-/** Cold `pulumi up`, then a no-op `pulumi preview` that must plan nothing. */
-async function upAndPreview(node: TestNode, env: Record<string, string> = {}): Promise<{ up: number; preview: number; resources: number }> {
-  const [up, upSeconds] = await timed(() => node.cli("up", [], env));
-  const [preview, previewSeconds] = await timed(() => node.cli("preview"));
-  if (preview.steps.length !== 0) throw new Error(`no-op preview of ${node.stack} planned changes`);
-  return { up: upSeconds, preview: previewSeconds, resources: up.changeSummary.create ?? 0 };
-}
+import { PROJECT_ROOT, TestNode } from "../test/support/harness";
+import { floorNode, ratio, run, serviceNames, sizes, upAndPreview } from "./measure";
 
 /** The same PKI work as a plain script: a CA, then a key and certificate per service written to its folder. */
 function plainPki(n: number): number {
@@ -45,17 +31,6 @@ function plainPki(n: number): number {
   rmSync(dir, { recursive: true, force: true });
   return seconds;
 }
-
-/** A project folder running bench/floor/index.ts with `count` resources, on the node's harness (own backend). */
-function floorNode(count: number): TestNode {
-  const node = new TestNode("floor");
-  rmSync(join(node.projectDir, "index.ts"));
-  symlinkSync(join(PROJECT_ROOT, "bench/floor/index.ts"), join(node.projectDir, "index.ts"));
-  writeFileSync(join(node.projectDir, "stacks", "Pulumi.floor.yaml"), JSON.stringify({ config: { "floor:count": count } }));
-  return node;
-}
-
-const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
 run(async () => {
   const rows: string[] = [];

@@ -1,6 +1,8 @@
 // What every benchmark measures on a prepared node: a cold `up` and a no-op `preview`, through the real CLI.
+import { rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { expectOk, TestNode } from "../test/support/harness";
+import { expectOk, PROJECT_ROOT, RunResult, TestNode } from "../test/support/harness";
 
 /** Sizes from an environment variable such as "20,200". */
 export function sizes(variable: string, fallback: string): number[] {
@@ -35,4 +37,23 @@ export function run(main: () => Promise<void>): void {
     console.error(err);
     process.exit(1);
   });
+}
+
+export const ratio = (a: number, b: number) => (a / b).toFixed(2);
+
+/** Cold `pulumi up` then a no-op `pulumi preview` typed in the project folder (the CLI way); the preview must plan nothing. */
+export async function upAndPreview(node: TestNode, env: Record<string, string> = {}): Promise<{ up: number; preview: number; resources: number }> {
+  const [up, upSeconds] = await timed(async () => expectOk(await node.cli("up", [], env)));
+  const [preview, previewSeconds] = await timed(async () => expectOk(await node.cli("preview")));
+  if (preview.steps.length !== 0) throw new Error(`no-op preview of ${node.stack} planned changes`);
+  return { up: upSeconds, preview: previewSeconds, resources: (up as RunResult).changeSummary.create ?? 0 };
+}
+
+/** A project folder running bench/floor/index.ts (do-nothing dynamic resources) with `count` resources, on the harness. */
+export function floorNode(count: number): TestNode {
+  const node = new TestNode("floor");
+  rmSync(join(node.projectDir, "index.ts"));
+  symlinkSync(join(PROJECT_ROOT, "bench/floor/index.ts"), join(node.projectDir, "index.ts"));
+  writeFileSync(join(node.projectDir, "stacks", "Pulumi.floor.yaml"), JSON.stringify({ config: { "floor:count": count } }));
+  return node;
 }

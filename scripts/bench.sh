@@ -6,6 +6,7 @@ cd "$EDGE_ROOT"
 bash scripts/setup.sh
 source scripts/env.sh # again: NODE_OPTIONS needs the installed tsx
 tsx bench/cli.ts     # pulumi up/preview in a project folder against the floor program (ratios)
+tsx bench/full-node.ts # every per-service concern against the floor (ratios)
 tsx bench/pki.ts
 tsx bench/secret-store.ts
 tsx bench/config-store.ts

@@ -17,6 +17,8 @@ export class FullNode {
   /** The gateway and one more service, suffixed: their role and database live on the shared PostgreSQL. */
   readonly gateway = `kong-${this.sfx}`;
   readonly client = `svc-a-${this.sfx}`;
+  /** Further client services (the benchmark's n), each with every concern: token, databases, config-store identity. */
+  readonly extraClients: string[];
   store!: OpenBaoServer;
   ferret!: FerretdbServer;
   etcd!: EtcdServer;
@@ -24,8 +26,9 @@ export class FullNode {
   readonly node: TestNode;
 
   /** The node's folder is made here; `start` starts the servers, so `stop` can clean up after a failed start. */
-  constructor(stack: string) {
+  constructor(stack: string, extraClients = 0) {
     this.node = new TestNode(stack);
+    this.extraClients = Array.from({ length: extraClients }, (_, i) => `svc-${String(i).padStart(3, "0")}-${this.sfx}`);
   }
 
   /** Starts the servers (each waits for its service's readiness file, as on a node) and writes the stack config. */
@@ -39,14 +42,15 @@ export class FullNode {
     this.etcd = new EtcdServer({ secretsRoot: node.secretsRoot, dataDir: join(node.root, "etcd"), port, peerPort });
     const defaultsFile = join(node.root, "eii_config.json");
     writeFileSync(defaultsFile, JSON.stringify({ "/GlobalEnv/": { LOG_LEVEL: "INFO" }, [`/${this.client}/config`]: { fps: 30 } }));
+    const clients = [this.client, ...this.extraClients].map((service) => ({ service }));
     node.configure(
       {
-        services: [{ name: "secretstore", hostnames: ["secretstore"], includeLocalhost: false, extraSans: ["127.0.0.1"] }, { name: "etcd" }, { name: this.gateway }, { name: this.client }],
+        services: [{ name: "secretstore", hostnames: ["secretstore"], includeLocalhost: false, extraSans: ["127.0.0.1"] }, { name: "etcd" }, { name: this.gateway }, { name: this.client }, ...this.extraClients.map((name) => ({ name }))],
         secretStore: { address: this.store.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120, gatewayService: this.gateway },
         databases: {
           connectTimeoutSeconds: 15,
-          postgres: { host: SHARED_POSTGRES.host, port: SHARED_POSTGRES.port, adminUser: SHARED_POSTGRES.user, gateway: { service: this.gateway }, services: [{ service: this.client }] },
-          mongo: { host: this.ferret.host, port: this.ferret.port, adminUser: this.ferret.adminUser, adminDatabase: this.ferret.adminDatabase, services: [{ service: this.client }] },
+          postgres: { host: SHARED_POSTGRES.host, port: SHARED_POSTGRES.port, adminUser: SHARED_POSTGRES.user, gateway: { service: this.gateway }, services: clients },
+          mongo: { host: this.ferret.host, port: this.ferret.port, adminUser: this.ferret.adminUser, adminDatabase: this.ferret.adminDatabase, services: clients },
         },
         configStore: { endpoint: this.etcd.endpoint, prefix: "/eii", defaultConfigFile: defaultsFile, waitTimeoutSeconds: 120 },
       },
