@@ -10,6 +10,7 @@ import * as names from "./etcd-names";
 import * as pki from "../pki/client";
 import * as serviceDir from "../pki/service-dir";
 import type { EtcdServiceAccessInputs } from "./etcd-service-access";
+
 type Inputs = pulumi.Unwrap<EtcdServiceAccessInputs>;
 
 interface Outputs extends Inputs {

@@ -24,7 +24,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface ProviderImplementation<Inputs, Outputs> {
   check?(olds: Inputs, news: Inputs): Promise<pulumi.dynamic.CheckResult<Inputs>>;
   create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult<Outputs>>;
-  read?(id: string, props: Outputs): Promise<pulumi.dynamic.ReadResult<Outputs>>;
+  /** `props`: the outputs with the live view; `inputs` (optional) replaces the state's inputs for later diffs. */
+  read?(id: string, props: Outputs): Promise<{ id?: string; props?: Outputs; inputs?: Inputs }>;
   /** Required: without a diff, a changed provider silently rewrites the resource's outputs. */
   diff(id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult>;
   update?(id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult<Outputs>>;
