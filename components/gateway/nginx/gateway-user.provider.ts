@@ -1,4 +1,5 @@
 // GatewayUser's provider logic, loaded by name in the provider host (see components/shared/dynamic-resource.ts).
+import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { changedKeys, implement } from "../../shared/dynamic-resource";
 import { userPolicyName, userPolicy, roleTemplate } from "./gateway-users";
@@ -30,7 +31,6 @@ async function apply(inputs: Inputs, password: string): Promise<Outputs> {
 
 export const provider = implement<Inputs, Outputs>({
   async create(inputs) {
-    const { randomBytes } = require("node:crypto");
     return { id: `${inputs.userpassPath}/${inputs.name}`, outs: await apply(inputs, randomBytes(PASSWORD_BYTES).toString("base64url")) };
   },
 
