@@ -18,6 +18,11 @@
 // and the methods it had (with the engine's argument lists) must keep working: never move or rename a
 // *.provider.ts file, never drop a method from its `provider`. test/unit/provider-compat.test.ts checks every
 // current serialized provider's subpath and methods statically, as it checks the recorded releases' clients.
+//
+// The live view (what `read` found, consulted by `diff`): new resources call it `live`, the name most providers
+// use, with "intact" for nothing drifted. The older ones keep their output's name (`files`, `onDisk`, `drift`,
+// `inStore`, `etcd`, `auth`): it is stored in every existing state and read by the code recorded there, so a
+// rename would make those states look changed.
 import * as pulumi from "@pulumi/pulumi";
 
 /** A resource's provider logic, typed by its plain inputs and its outputs (what the state keeps). */
