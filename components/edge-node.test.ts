@@ -158,8 +158,8 @@ describe("EdgeNode resource graph (Pulumi mocks)", { timeout: 120_000 }, () => {
   it("serializes each dynamic provider into the __provider input", async () => {
     const { find } = await buildNode(await config({ services: SERVICES.slice(0, 1) }));
     expect(find(T.ca, "pki-ca").inputs.__provider).toMatch(/^exports\.handler = /);
-    expect(find(T.cert, "svc-a-cert").inputs.__provider).toContain('require("@edge-security/clients/service-dir")');
-    expect(find(T.file, "svc-a-ready").inputs.__provider).toContain('require("@edge-security/clients/files")');
+    expect(find(T.cert, "svc-a-cert").inputs.__provider).toContain('"@edge-security/clients/providers/pki/service-certificate"');
+    expect(find(T.file, "svc-a-ready").inputs.__provider).toContain('"@edge-security/clients/providers/shared/plain-file"');
   });
 
   it("scales to 200 services", async () => {

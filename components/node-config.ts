@@ -6,19 +6,15 @@ import { SecretStoreConfig, secretStoreProblem, secretStoreSchema } from "./secr
 import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./config-store/config";
 import { DatabasesConfig, databasesSchema, resolveDatabases } from "./databases/config";
 import { GatewayConfig, gatewaySchema, resolveGateway } from "./gateway/config";
+import { ConfigError, zodProblem } from "./shared/errors";
 import { dedicatedFolderProblem } from "./shared/host-paths";
 import { ContainersConfig, containersSchema, resolveContainers } from "./containers/config";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
 
-/** A user mistake in the stack config: one sentence naming the key. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+// The one error type of a config mistake, re-exported where the config is parsed.
+export { ConfigError };
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
@@ -121,12 +117,8 @@ function keyPath(path: (string | number)[]): string {
 export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   const parsed = nodeSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (issue.code === "unrecognized_keys") {
-      throw new ConfigError(`${keyPath([...issue.path, issue.keys[0]])}: is not a known setting`);
-    }
-    const message = issue.code === "invalid_type" && issue.received === "undefined" ? "is required" : issue.message;
-    throw new ConfigError(`${keyPath(issue.path)}: ${message}`);
+    const [path, message] = zodProblem(parsed.error);
+    throw new ConfigError(`${keyPath(path)}: ${message}`);
   }
   const { secretsRoot, pki, services, configStore, databases } = parsed.data;
   // The store keeps the gateway's certificate: the gateway section's service when there is one, else a "kong" service.

@@ -2,12 +2,13 @@
 // "/<Service>/<name>" (or "/GlobalEnv/...") and whose values are JSON (stored as text: a string as is,
 // anything else as its JSON). No Pulumi in here.
 import { readFileSync } from "node:fs";
+import { EdgeError } from "../shared/errors";
 
 export const GLOBAL_ENV = "GlobalEnv";
 export const PUBLIC_KEYS = "Publickeys";
 export const PRIVATE_KEY_NAME = "private_key";
 
-export class DefaultConfigError extends Error {}
+export class DefaultConfigError extends EdgeError {}
 
 export interface DefaultConfig {
   /** Per group (a service name or GlobalEnv): full etcd key (with the prefix) -> value. */

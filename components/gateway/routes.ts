@@ -6,8 +6,10 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
+import { EdgeError, zodProblem } from "../shared/errors";
 
-export class RouteMappingError extends Error {}
+/** A route file's mistake (one line naming the file and the route); the gateway config reports it as a ConfigError. */
+export class RouteMappingError extends EdgeError {}
 
 export type RouteProtocol = "http" | "https";
 
@@ -86,11 +88,9 @@ export const extraRouteSchema = z
 
 export type ExtraRoute = z.infer<typeof extraRouteSchema>;
 
-function describeIssue(issue: z.ZodIssue): string {
-  if (issue.code === "unrecognized_keys") return `${issue.keys[0]}: is not a known field`;
-  const field = issue.path.join(".");
-  const message = issue.code === "invalid_type" && issue.received === "undefined" ? "is required" : issue.message;
-  return field ? `${field}: ${message}` : message;
+function describeIssue(error: z.ZodError): string {
+  const [path, message] = zodProblem(error, "is not a known field");
+  return path.length > 0 ? `${path.join(".")}: ${message}` : message;
 }
 
 /** Reads `[Routes.*]` from a TOML file (other tables, as in EdgeX's full configuration file, are ignored). */
@@ -115,7 +115,7 @@ export function readRouteFile(file: string): Route[] {
     const source = `${file} [Routes.${key}]`;
     if (typeof table !== "object" || table === null || Array.isArray(table)) throw new RouteMappingError(`${source}: must be a table`);
     const parsed = tomlRouteSchema.safeParse(table);
-    if (!parsed.success) throw new RouteMappingError(`${source}: ${describeIssue(parsed.error.issues[0])}`);
+    if (!parsed.success) throw new RouteMappingError(`${source}: ${describeIssue(parsed.error)}`);
     const r = parsed.data;
     return { name: r.Name, source, path: r.Path ?? `/${r.Name.toLowerCase()}`, protocol: r.Protocol, host: r.Host, port: r.Port, upstreamPath: "/", public: r.Public, groups: r.Groups, ...(r.Auth ? { auth: r.Auth } : {}) };
   });

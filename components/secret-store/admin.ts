@@ -9,9 +9,5 @@ export interface SecretStoreAdminArgs {
   unsealKeys: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-export interface SecretStoreAdmin {
-  address: string;
-  caPem: string;
-  connectTimeoutSeconds: number;
-  unsealKeys: string[];
-}
+/** The plain shape the providers receive. */
+export type SecretStoreAdmin = pulumi.Unwrap<SecretStoreAdminArgs>;

@@ -5,9 +5,9 @@
 // test/integration/state-compat.test.ts.
 import Module from "node:module";
 import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compatProblems, loadProvider, PROJECT_ROOT, providerSourceFiles, providerTypeTokens, recordedReleases, requiredClientModules, serializedProviders } from "../fixtures/provider-code";
+import { compatProblems, loadProvider, PROJECT_ROOT, providerSourceFiles, providerTypeTokens, recordedReleases, requiredClientModules, serializedProviders, thinForwarding } from "../fixtures/provider-code";
 
 const { register } = Module.createRequire(__filename)("tsx/cjs/api") as { register(): () => void };
 const requireFromProject = Module.createRequire(join(PROJECT_ROOT, "__dynamic_provider__.js"));
@@ -76,11 +76,39 @@ describe("the compatibility check itself", () => {
   });
 });
 
+describe("the compatibility check of thin providers", () => {
+  // As the serializer writes a thin provider (components/shared/dynamic-resource.ts), shortened.
+  const thin = 'var __provider = {create: __f1, diff: __f3};\nwith({ subpath: "@edge-security/clients/providers/pki/x", this: undefined }) {\nreturn (method, args) => require(subpath).provider[method](...args);\n}\n' +
+    'with({ call: __f2 }) {\nreturn (...a) => call("create", a);\n}\nwith({ call: __f2 }) {\nreturn (...a) => call("diff", a);\n}\n';
+  const load = (exports: Record<string, unknown> | undefined) => (m: string) => {
+    if (m !== "@edge-security/clients/providers/pki/x" || !exports) throw new Error(`Cannot find module ${m}`);
+    return exports;
+  };
+
+  it("finds the implementation module and the methods the stubs forward", () => {
+    expect(thinForwarding(thin)).toEqual({ module: "@edge-security/clients/providers/pki/x", methods: ["create", "diff"] });
+    expect(requiredClientModules(thin)).toEqual(["@edge-security/clients/providers/pki/x"]);
+    expect(compatProblems(thin, load({ provider: { create: (_i: unknown) => 0, diff: (_a: unknown, _b: unknown, _c: unknown) => 0 } }))).toEqual([]);
+  });
+
+  it("fails a module gone, a provider export gone, a forwarded method gone, a method wanting more than the host passes", () => {
+    expect(compatProblems(thin, load(undefined))).toEqual(["@edge-security/clients/providers/pki/x does not resolve"]);
+    expect(compatProblems(thin, load({}))).toEqual(["x.provider is gone"]);
+    expect(compatProblems(thin, load({ provider: { create: () => 0 } }))).toEqual(["x.provider.diff is gone"]);
+    expect(compatProblems(thin, load({ provider: { create: (_i: unknown, _extra: unknown) => 0, diff: () => 0 } }))).toEqual(["x.provider.create is called with 1 arguments and now requires 2"]);
+  });
+});
+
 describe("current providers", { timeout: 120_000 }, () => {
-  it("every dynamic resource under components/ declares a diff in its provider object", () => {
+  it("every dynamic resource under components/ has its implementation beside it, with a diff, and forwards to it by its own path", () => {
     const files = providerSourceFiles();
     expect(files.length).toBeGreaterThanOrEqual(15);
-    for (const f of files) expect(readFileSync(f, "utf8"), f).toMatch(/^\s*(async\s+)?diff\s*\(|^\s*diff\s*:/m);
+    for (const f of files) {
+      const implementation = f.replace(/\.ts$/, ".provider.ts");
+      expect(readFileSync(implementation, "utf8"), implementation).toMatch(/^\s*(async\s+)?diff\s*\(|^\s*diff\s*:/m);
+      const path = relative(join(PROJECT_ROOT, "components"), f).replace(/\.ts$/, "");
+      expect(readFileSync(f, "utf8"), f).toMatch(new RegExp(`thinProvider\\("${path}", \\[[^\\]]*"diff"`));
+    }
   });
 
   it("every provider the node registers loads from its serialized form and has a diff", async () => {
@@ -89,7 +117,14 @@ describe("current providers", { timeout: 120_000 }, () => {
       const current = await serializedProviders();
       // Every provider under components/ that the recording graph covers; the graph must cover those of earlier releases.
       for (const r of releases) for (const type of Object.keys(r.providers)) if (providerTypeTokens().includes(type)) expect(Object.keys(current), `${type} (recorded in ${r.release})`).toContain(type);
-      for (const [type, code] of Object.entries(current)) expect(typeof loadProvider(code).diff, type).toBe("function");
+      for (const [type, code] of Object.entries(current)) {
+        expect(typeof loadProvider(code).diff, type).toBe("function");
+        // States written by this release call these implementation modules by name: the same static check as for
+        // the recorded releases' clients (thin: the module, its `provider`, every method the stubs forward).
+        expect(thinForwarding(code), type).toBeDefined();
+        expect(thinForwarding(code)!.methods, type).toContain("diff");
+        expect(compatProblems(code, requireFromProject), type).toEqual([]);
+      }
     } finally {
       unregister();
     }

@@ -12,12 +12,7 @@ export interface KongEndpointArgs {
   stack: pulumi.Input<string>;
 }
 
-export interface KongEndpointInputs {
-  adminUrl: string;
-  adminCaPem?: string;
-  adminCredentials?: { header: string; value: string };
-  requestTimeoutSeconds: number;
-  stack: string;
-}
+/** The plain shape the providers receive. */
+export type KongEndpointInputs = pulumi.Unwrap<KongEndpointArgs>;
 
 export const KONG_ENDPOINT_FIELDS = ["adminUrl", "adminCaPem", "adminCredentials", "requestTimeoutSeconds", "stack"] as const;

@@ -1,0 +1,81 @@
+// ServiceCertificate's provider logic, loaded by name in the provider host (see components/shared/dynamic-resource.ts).
+import type * as pulumi from "@pulumi/pulumi";
+import { changedKeys, implement } from "../shared/dynamic-resource";
+import * as pki from "./client";
+import * as serviceDir from "./service-dir";
+import type { ServiceCertificateInputs } from "./service-certificate";
+
+type Inputs = pulumi.Unwrap<ServiceCertificateInputs>;
+
+interface Outputs extends Omit<Inputs, "caKeyPem"> {
+  certPath: string;
+  keyPath: string;
+  caCertPath: string;
+  certPem: string;
+  serialNumber: string;
+  fingerprint: string;
+  keyFingerprint: string;
+  notAfter: string;
+  files: string;
+}
+
+// Every input changes the certificate or where it lives, so every change is a new key and certificate.
+const REPLACE_ON = ["service", "dir", "dnsNames", "ipAddresses", "keyType", "lifetimeDays", "uid", "gid", "caCertPem", "trustBundlePem"] as const;
+
+export const provider = implement<Inputs, Outputs>({
+  async check(_olds, news) {
+    const failures = [];
+    if (!pki.KEY_TYPES.includes(news.keyType as never)) failures.push({ property: "keyType", reason: `must be one of ${pki.KEY_TYPES.join(", ")}` });
+    if (!Number.isInteger(news.lifetimeDays) || news.lifetimeDays <= 0) failures.push({ property: "lifetimeDays", reason: "must be a positive whole number of days" });
+    if (typeof news.dir !== "string" || !news.dir.startsWith("/")) failures.push({ property: "dir", reason: "must be an absolute path" });
+    return { inputs: news, failures };
+  },
+
+  async create(inputs) {
+    const issued = await pki.issueServiceCertificate({
+      caCertPem: inputs.caCertPem,
+      caKeyPem: inputs.caKeyPem,
+      commonName: inputs.service,
+      dnsNames: inputs.dnsNames,
+      ipAddresses: inputs.ipAddresses,
+      keyType: inputs.keyType as never,
+      lifetimeDays: inputs.lifetimeDays,
+    });
+    const paths = await serviceDir.writeServiceCertificate(
+      inputs.dir,
+      { trustBundlePem: inputs.trustBundlePem, certPem: issued.certPem, keyPem: issued.keyPem },
+      { uid: inputs.uid, gid: inputs.gid },
+    );
+    const { caKeyPem: _secret, ...rest } = inputs;
+    const outs: Outputs = {
+      ...rest,
+      certPath: paths.certPath,
+      keyPath: paths.keyPath,
+      caCertPath: paths.caCertPath,
+      certPem: issued.certPem,
+      serialNumber: issued.serialNumber,
+      fingerprint: issued.fingerprint,
+      keyFingerprint: serviceDir.publicKeyFingerprint(issued.keyPem),
+      notAfter: issued.notAfter,
+      files: "intact",
+    };
+    return { id: `${inputs.service}:${issued.serialNumber}`, outs };
+  },
+
+  // Refresh reports what is on disk: "missing" after a reboot wiped the folder, "changed" if edited.
+  async read(id, props) {
+    return { id, props: { ...props, files: serviceDir.inspectServiceCertificate(props.dir, props) } };
+  },
+
+  async diff(_id, olds, news) {
+    const replaces: string[] = changedKeys(olds, news, REPLACE_ON);
+    // A folder that vanished (tmpfs wiped by a reboot) or was altered means a new key and certificate.
+    if (serviceDir.inspectServiceCertificate(olds.dir, olds) !== "intact") replaces.push("files");
+    // Same folder, so the old files go before the new ones are written.
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+  },
+
+  async delete(_id, props) {
+    serviceDir.removeServiceCertificate(props.dir, props.certPem);
+  },
+});
