@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { nodeSchema } from "../../config/node-config";
-import { CUSTODY_SECRET_KEY } from "../../config/secret-store";
+import { nodeSchema } from "../../components/node-config";
+import { CUSTODY_SECRET_KEY } from "../../components/secret-store/config";
 
 const DOCS_DIR = join(__dirname, "..", "..", "docs");
 
