@@ -69,7 +69,8 @@ const pkiSchema = z
   .strict()
   .default({});
 
-const nodeSchema = z
+// Exported for the docs check (test/unit/docs-config-keys.test.ts), which lists every key it knows.
+export const nodeSchema = z
   .object({
     secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT).superRefine((p, ctx) => {
       const problem = p.startsWith("/") ? dedicatedFolderProblem(p) : undefined;

@@ -7,6 +7,7 @@
 #   eii-node  the EII-style node: PKI + config store (etcd)                      secrets in /run/edge-security-eii
 # Server data lives in .demo/ (it survives down/up, like a node's disk); the secret store's custody file is in
 # /var/lib/edge-security-demo/custody. The demo passphrase is for demos only (see README).
+# Each server's pid and log: .demo/servers/<server>/ (scripts/servers/lib.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$EDGE_ROOT"
@@ -20,9 +21,13 @@ case "$stack" in
     # FerretDB's admin password is the one the stack holds (a secret in stacks/Pulumi.local.yaml).
     export EDGE_FERRETDB_STATE_DIR="$EDGE_ROOT/.demo/ferretdb" EDGE_FERRETDB_ADMIN_PASSWORD_FILE="$EDGE_ROOT/.demo/ferretdb-admin-password"
     # A private PostgreSQL (scripts/servers/postgres.sh) when none answers at the stack's address.
-    export EDGE_PG_DIR="$EDGE_ROOT/.demo/postgres"
+    export EDGE_POSTGRES_STATE_DIR="$EDGE_ROOT/.demo/postgres"
     ;;
-  eii-node) servers=(etcd); export EDGE_SECRETS_ROOT=/run/edge-security-eii/secrets ;;
+  eii-node)
+    servers=(etcd)
+    export EDGE_SECRETS_ROOT=/run/edge-security-eii/secrets
+    export EDGE_ETCD_DATA_DIR="$EDGE_ROOT/.demo/etcd" # where earlier demos kept it
+    ;;
   *) echo "demo.sh: unknown demo stack $stack (local or eii-node)" >&2; exit 2 ;;
 esac
 case "${1:-up}" in
@@ -38,7 +43,7 @@ case "${1:-up}" in
       # The demo's PostgreSQL: the one at the stack's address if it answers, else a private cluster of its own.
       pg_host=$(bash scripts/pulumi.sh config get --path --stack local edge-security:databases.postgres.host 2>/dev/null || echo 127.0.0.1)
       pg_port=$(bash scripts/pulumi.sh config get --path --stack local edge-security:databases.postgres.port 2>/dev/null || echo 5432)
-      if [ -f "$EDGE_PG_DIR/data/PG_VERSION" ] || ! pg_isready -q -h "$pg_host" -p "$pg_port" -t 5; then
+      if [ -f "$EDGE_POSTGRES_STATE_DIR/data/PG_VERSION" ] || ! pg_isready -q -h "$pg_host" -p "$pg_port" -t 5; then
         bash scripts/servers/postgres.sh start
         port=$(bash scripts/servers/postgres.sh port)
         [ "$pg_port" = "$port" ] || bash scripts/pulumi.sh config set --path --stack local edge-security:databases.postgres.port "$port" --type int

@@ -16,9 +16,10 @@ if [ -f "$EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs" ]; then
   case " ${NODE_OPTIONS:-} " in *" --require $EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs "*) ;;
     *) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $EDGE_ROOT/node_modules/tsx/dist/cjs/index.cjs" ;; esac
 fi
-# Go builds: only the module proxy is reachable; go.sum files in scripts/go pin every module.
+# Go builds (scripts/go/*/build.sh set these too): only the module proxy is reachable; the go.sum files in
+# scripts/go pin every module.
 export GOTOOLCHAIN=local
 export GOSUMDB=off
-export GOFLAGS=-mod=mod
+export GOFLAGS=-mod=readonly # the committed go.sum is the pin: a missing or different entry fails the build
 # The demo stack's passphrase. Demo use only: a real node sets PULUMI_CONFIG_PASSPHRASE(_FILE) itself.
 EDGE_DEMO_PASSPHRASE="edge-security-demo-only"

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # The local servers the demo and the tests use, each as on a node: started in the background, waiting for its
-# service's readiness file where it uses the node PKI, listening on loopback only.
-#   servers.sh start|stop [server...]            servers: openbao, etcd, ferretdb, nginx, gateway-auth (default: all)
+# service's readiness file where it uses the node PKI, listening on loopback only. Every script in servers/ has
+# the same shape (servers/lib.sh): start|stop|status and the same settings.
+#   servers.sh start|stop|status [server...]   servers: openbao, etcd, ferretdb, nginx, gateway-auth (the default),
+#                                              postgres, demo-upstreams
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ALL=(openbao etcd ferretdb nginx gateway-auth)
+DEFAULT=(openbao etcd ferretdb nginx gateway-auth)
+KNOWN=("${DEFAULT[@]}" postgres demo-upstreams)
 cmd="${1:-}"; shift || true
-case "$cmd" in start|stop) ;; *) echo "usage: servers.sh start|stop [${ALL[*]}]" >&2; exit 2 ;; esac
-servers=("$@"); [ ${#servers[@]} -gt 0 ] || servers=("${ALL[@]}")
+case "$cmd" in start|stop|status) ;; *) echo "usage: servers.sh start|stop|status [${KNOWN[*]}]" >&2; exit 2 ;; esac
+servers=("$@"); [ ${#servers[@]} -gt 0 ] || servers=("${DEFAULT[@]}")
+status=0
 for s in "${servers[@]}"; do
-  [ -f "$here/servers/$s.sh" ] || { echo "servers.sh: unknown server $s (known: ${ALL[*]})" >&2; exit 2; }
-  bash "$here/servers/$s.sh" "$cmd"
+  [[ " ${KNOWN[*]} " == *" $s "* ]] || { echo "servers.sh: unknown server $s (known: ${KNOWN[*]})" >&2; exit 2; }
+  # status of a server that is not running exits 3: report every server, then fail.
+  bash "$here/servers/$s.sh" "$cmd" || { rc=$?; [ "$cmd" = status ] && [ "$rc" = 3 ] && status=3 || exit "$rc"; }
 done
+exit "$status"

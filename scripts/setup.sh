@@ -53,13 +53,11 @@ elif other=$(PATH="${PATH#"$EDGE_TOOLS/bin:"}" command -v pulumi) && [ "$(pulumi
   step "pulumi $PULUMI_VERSION: using $other"
   ln -sfn "$other" "$EDGE_TOOLS/bin/pulumi"
 else
+  # Built from the Go module proxy in a wrapper module (scripts/go/pulumi/build.sh), pinned by its go.sum.
+  pinned=$(sed -n 's/^PULUMI_VERSION="\(.*\)"$/\1/p' scripts/go/pulumi/build.sh)
+  if [ "$pinned" != "$PULUMI_VERSION" ]; then step "scripts/go/pulumi builds $pinned but @pulumi/pulumi is $PULUMI_VERSION: update the wrapper module (go.mod, go.sum, build.sh) with the SDK"; exit 1; fi
   step "building pulumi $PULUMI_VERSION from the Go module proxy (first time: several minutes)"
-  # pkg/v3 has replace directives, so `go install pkg@version` is refused: build inside scripts/go/pulumi,
-  # a wrapper module that requires pkg/v3 and sdk/v3 at the same version and repeats the non-local replace.
-  (cd scripts/go/pulumi && go build -trimpath \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
-    -o "$EDGE_TOOLS/bin/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
-  mv "$EDGE_TOOLS/bin/pulumi.tmp" "$EDGE_TOOLS/bin/pulumi"
+  bash scripts/go/pulumi/build.sh "$EDGE_TOOLS/bin" >&2
   step "pulumi $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi") built"
 fi
 

@@ -18,7 +18,7 @@ export class EtcdServer {
       EDGE_ETCD_SERVICE: opts.service ?? "etcd",
       EDGE_ETCD_PORT: String(opts.port),
       EDGE_ETCD_PEER_PORT: String(opts.peerPort),
-      EDGE_ETCD_DATA_DIR: opts.dataDir,
+      EDGE_ETCD_STATE_DIR: opts.dataDir, // data/, pid and server.log (scripts/servers/lib.sh)
       EDGE_ETCD_DEV_MODE: opts.devMode ? "1" : "0",
     };
   }

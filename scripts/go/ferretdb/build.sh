@@ -4,15 +4,15 @@
 # Usage: build.sh <output-dir>      -> <output-dir>/ferretdb
 #
 # Pinned: FerretDB v1.24.2 = commit cda72d440810406a208c4670aa7047f5bc8d528f. This folder's go.sum pins the
-# module zip (GOSUMDB=off because the checksum DB is unreachable; -mod=readonly makes a missing or mismatching
-# entry a hard error).
+# module zip and every dependency (GOSUMDB=off because the checksum DB is unreachable; -mod=readonly makes a
+# missing or mismatching entry a hard error), as in the pulumi and openbao builds.
 #
 # Why a build copy: the module zip lacks build/version/version.txt (generated from git by FerretDB's own
 # Taskfile), and the binary panics at start without it when it is built as the main module. It is read through
 # //go:embed, which `go build -overlay` does not serve, so the script copies the verified module out of the
 # module cache into a temporary folder, writes version.txt and commit.txt there, and builds ./cmd/ferretdb in
-# that copy (as the main module, so `ferretdb --version` reports the pinned version and commit). The copy's
-# own go.sum (part of the verified zip) pins every dependency.
+# that copy (as the main module, so `ferretdb --version` reports the pinned version and commit), with this
+# folder's committed go.sum in place of the module's own, so the build is checked against the same file.
 # Idempotent: an existing <output-dir>/ferretdb that reports the pinned version is left alone.
 set -euo pipefail
 
@@ -68,9 +68,10 @@ cp -R "$src/." "$work/"
 chmod -R u+w "$work" # the module cache is read-only
 printf '%s\n' "$FERRETDB_VERSION" >"$work/build/version/version.txt"
 printf '%s\n' "$FERRETDB_COMMIT" >"$work/build/version/commit.txt"
+cp "$here/go.sum" "$work/go.sum"
 
 cd "$work"
-echo "ferretdb: downloading dependencies (verified against the module's go.sum)..." >&2
+echo "ferretdb: downloading dependencies (verified against scripts/go/ferretdb/go.sum)..." >&2
 nice -n 19 go list -deps ./cmd/ferretdb >/dev/null
 echo "ferretdb: compiling (a few minutes on 2 cores the first time)..." >&2
 start=$SECONDS

@@ -1,6 +1,6 @@
 // Wrapper module that pins FerretDB v1.24.2 (a MongoDB-wire server over SQLite) from the Go module proxy;
-// see build.sh. go.sum pins the FerretDB module zip; the build then runs inside a copy of that module, whose
-// own go.sum pins its dependencies.
+// see build.sh. go.sum pins the FerretDB module zip and its dependencies; the build runs inside a copy of that
+// module with this go.sum in place of the module's own.
 module edge-security/tools/ferretdb
 
 go 1.24
