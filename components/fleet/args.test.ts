@@ -30,7 +30,8 @@ describe("fleet arguments", () => {
     expect(fails(["up", "--stacks", "a,,b"])).toBe('--stacks: "" is not a stack name (letters, digits, \'-\', \'_\', \'.\')');
     expect(fails(["up", "--stacks", "org/proj/a"])).toMatch(/^--stacks: "org\/proj\/a" is not a stack name/);
     expect(fails(["up", "--stacks", "a,b,a"])).toBe("--stacks: a is named twice");
-    for (const bad of ["0", "-1", "2.5", "two", "65", ""]) expect(fails(["up", "--all", "--concurrency", bad])).toBe(`--concurrency: ${JSON.stringify(bad)} is not a whole number from 1 to 64`);
+    for (const bad of ["0", "-1", "2.5", "two", "65", ""]) expect(fails(["up", "--all", `--concurrency=${bad}`])).toBe(`--concurrency: ${JSON.stringify(bad)} is not a whole number from 1 to 64`);
+    expect(fails(["up", "--all", "--concurrency", "-1"])).toMatch(/^Option '--concurrency' argument is ambiguous; usage: fleet/);
     expect(fails(["up", "--all", "--parallel", "3"])).toMatch(/^Unknown option '--parallel'; usage: fleet/);
     expect(fails(["up", "--all", "--concurrency"])).toMatch(/--concurrency/);
   });
