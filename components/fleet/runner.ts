@@ -191,6 +191,8 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
     const opts = { onEvent, onOutput: (s: string) => log.write(s), color: "never" as const, signal: abort.signal };
     try {
       const stack = await openStack(view.stack, projectDir, nodeRunId);
+      // An abort before the operation starts would never reach its CLI (the listener is added when it starts).
+      if (abort.signal.aborted || interruptedBy !== undefined) throw new Error("stopped before the operation started");
       if (args.command === "up") view.changes = (await stack.up(opts)).summary.resourceChanges;
       else if (args.command === "preview") view.changes = (await stack.preview(opts)).changeSummary;
       else view.changes = (await stack.refresh(opts)).summary.resourceChanges;
