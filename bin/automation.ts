@@ -1,6 +1,5 @@
 // What every Automation API runner of this project shares (bin/edge-node.ts for one node, bin/fleet.ts for many):
-// the environment the CLI runs in, and a stack opened over a project folder with the node program served inline
-// by the runner's own process, so no Node.js language-host binary is needed on the node.
+// the environment the CLI runs in, and a stack opened over a project folder.
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { delimiter, join, resolve } from "node:path";
@@ -63,10 +62,22 @@ export function projectPulumiCommand(): Promise<PulumiCommand> {
   return pulumiCommand;
 }
 
-/** The node stack `stackName` of the project in `cwd`, created if new, its program served by this process. */
+/**
+ * The node stack `stackName` of the project in `cwd`, created if new, its program served inline by this process,
+ * so no Node.js language-host binary is needed on the node.
+ */
 export async function openStack(stackName: string, cwd: string, runId: string): Promise<Stack> {
   return LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "edge-security", program: edgeNodeProgram },
     { workDir: cwd, pulumiCommand: await projectPulumiCommand(), envVars: cliEnv(runId), secretsProvider: "passphrase" },
   );
+}
+
+/**
+ * The same stack with its program (the folder's index.ts) run by the CLI's Node.js language host in a process of
+ * its own, as `pulumi up` typed in the folder runs it. The fleet uses this: inline programs of several stacks
+ * served at once by one process mixed one node's config error into another node's run.
+ */
+export async function openProjectStack(stackName: string, cwd: string, runId: string): Promise<Stack> {
+  return LocalWorkspace.createOrSelectStack({ stackName, workDir: cwd }, { pulumiCommand: await projectPulumiCommand(), envVars: cliEnv(runId), secretsProvider: "passphrase" });
 }

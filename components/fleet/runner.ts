@@ -1,12 +1,13 @@
 // The fleet command: one Automation API operation (preview, up or refresh) per node stack of one project folder,
-// at most `concurrency` at a time (p-limit), each node served by this process's inline node program exactly as
-// bin/edge-node.ts serves one. One node's failure stops no other; a signal stops the run cleanly; the journal
+// at most `concurrency` at a time (p-limit). Each node's program (index.ts) runs in a process of its own under the
+// CLI's language host, as `pulumi up` in the folder runs it: served inline from this one process, the programs of
+// nodes running side by side were not kept apart (one node failed with another node's config error). One node's failure stops no other; a signal stops the run cleanly; the journal
 // (journal.ts) lets `--resume` skip the nodes that converged.
 import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, mkdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import pLimit from "p-limit";
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
-import { backendDir, backendUrl, openStack, projectPulumiCommand, PROJECT_ROOT, requirePassphrase } from "../../bin/automation";
+import { backendDir, backendUrl, openProjectStack, projectPulumiCommand, PROJECT_ROOT, requirePassphrase } from "../../bin/automation";
 import { killOrphansOf, killRun, newRunId, stackMarker } from "../../bin/run-processes";
 import { FleetArgs, FleetCommand, FleetUsageError } from "./args";
 import { changeCount, failureLines, NodeView, oneLineError, summaryTable } from "./format";
@@ -190,7 +191,7 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
     };
     const opts = { onEvent, onOutput: (s: string) => log.write(s), color: "never" as const, signal: abort.signal };
     try {
-      const stack = await openStack(view.stack, projectDir, nodeRunId);
+      const stack = await openProjectStack(view.stack, projectDir, nodeRunId);
       // An abort before the operation starts would never reach its CLI (the listener is added when it starts).
       if (abort.signal.aborted || interruptedBy !== undefined) throw new Error("stopped before the operation started");
       if (args.command === "up") view.changes = (await stack.up(opts)).summary.resourceChanges;

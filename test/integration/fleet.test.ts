@@ -42,7 +42,7 @@ describe("fleet command over 10 node stacks", { timeout: 1_800_000 }, () => {
       expect(openssl("x509", "-in", join(root, "svc-a", "cert.pem"), "-noout", "-ext", "subjectAltName")).toContain(`DNS:a.${stack}.edge.local`);
       cas.add(readFileSync(join(root, "ca.pem"), "utf8"));
     }
-    // Ten nodes run by one process at once: no node's program saw another node's config.
+    // Nodes run side by side: no node's program saw another node's config.
     expect(cas.size).toBe(NODES.length);
     expect(maxRunningAtOnce(up.stderr)).toBe(2);
   });
@@ -51,7 +51,7 @@ describe("fleet command over 10 node stacks", { timeout: 1_800_000 }, () => {
     expect(up.status, describeResult(up)).toBe(1);
     const broken = byStack(up.report!).broken;
     expect(broken.result).toBe("failed");
-    expect(broken.error).toBe("edge-security:services[0].keyType: must be one of rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384");
+    expect(broken.error).toMatch(/^edge-security:services\[0\]\.keyType: must be one of [a-z0-9-]+(, [a-z0-9-]+)+$/);
     expect(up.stderr).toContain(`fleet: failed: broken: ${broken.error}\n`);
     expect(up.stderr).toMatch(/fleet: 1 of 11 node\(s\) failed: broken \(full output of each: .*\)\n/);
     // The full CLI output of each node went to its log file, not to the terminal.
@@ -59,17 +59,13 @@ describe("fleet command over 10 node stacks", { timeout: 1_800_000 }, () => {
     expect(up.stderr).not.toContain("Updating (");
   });
 
-  it("previews no change on any converged node, and prints the summary table", async () => {
-    const preview = await fleet.run(["preview", "--stacks", NODES.join(",")]);
+  it("previews no change on any converged node", async () => {
+    const preview = await fleet.run(["preview", "--stacks", NODES.join(","), "--json"]);
     expect(preview.status, describeResult(preview)).toBe(0);
-    const lines = preview.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^node +result +changes +duration$/);
-    expect(lines.slice(2).map((l) => l.split(/\s+/).slice(0, 3).join(" "))).toEqual(NODES.map((n) => `${n} ok none`));
-    const json = await fleet.run(["preview", "--stacks", NODES.join(","), "--json"]);
-    for (const node of json.report!.nodes) {
+    for (const node of preview.report!.nodes) {
       expect(node.changeCount, node.stack).toBe(0);
       // Not vacuous: the engine stepped through every resource of the node and found each the same.
-      expect(node.changes?.same).toBeGreaterThanOrEqual(7);
+      expect(node.changes?.same, node.stack).toBeGreaterThanOrEqual(7);
     }
   });
 
@@ -125,14 +121,16 @@ describe("fleet command over 10 node stacks", { timeout: 1_800_000 }, () => {
 
     // Resuming the finished run again skips everything; changing a node's config makes it run again.
     fleet.addNode("r-4", { services: [...services("r-4"), { name: "svc-c" }] });
-    const again = await fleet.run(["up", "--stacks", fresh.join(","), "--resume", "--json"]);
+    // Without --json: the summary table on stdout.
+    const again = await fleet.run(["up", "--stacks", fresh.join(","), "--resume"]);
     expect(again.status, describeResult(again)).toBe(0);
-    expect(again.report!.nodes.map((n) => [n.stack, n.result])).toEqual([
-      ["r-1", "skipped"],
-      ["r-2", "skipped"],
-      ["r-3", "skipped"],
-      ["r-4", "ok"],
+    const table = again.stdout.trim().split("\n");
+    expect(table[0]).toMatch(/^node +result +changes +duration$/);
+    expect(table.slice(2).map((l) => l.split(/ {2,}/).slice(0, 3))).toEqual([
+      ["r-1", "skipped", "(converged earlier)"],
+      ["r-2", "skipped", "(converged earlier)"],
+      ["r-3", "skipped", "(converged earlier)"],
+      ["r-4", "ok", expect.stringMatching(/^create \d+/)],
     ]);
-    expect(byStack(again.report!)["r-4"].changes?.create).toBeGreaterThanOrEqual(1);
   });
 });
