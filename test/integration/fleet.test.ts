@@ -86,11 +86,14 @@ describe("fleet command over 10 node stacks", { timeout: 1_800_000 }, () => {
     let stderr = "";
     child.stdout!.on("data", (d) => (stdout += d));
     const exited = new Promise<number>((done) => child.on("exit", (code, signal) => done(code ?? (signal ? -1 : 0))));
-    // Interrupt while the second node runs: the first has converged, the last two have not started.
+    // Interrupt while the second node runs: the first has converged, the last two have not started. One signal
+    // only: a second one would kill the running node's processes at once (and leave its stack locked).
+    let sent = false;
     await new Promise<void>((signalled) =>
       child.stderr!.on("data", (d) => {
         stderr += d;
-        if (/^r-2 +running/m.test(stderr) && child.exitCode === null) {
+        if (!sent && /^r-2 +running/m.test(stderr)) {
+          sent = true;
           child.kill("SIGTERM");
           signalled();
         }
