@@ -5,14 +5,15 @@
 import { CommandError } from "@pulumi/pulumi/automation";
 import { UsageError } from "./automation";
 import { FleetUsageError, parseFleetArgs } from "../components/fleet/args";
-import { failureLines, reportJson, runFleet, summaryTable } from "../components/fleet/runner";
+import { failureLines, FleetReport, reportJson, runFleet, summaryTable } from "../components/fleet/runner";
 
 const SIGNAL_STATUS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 async function main(argv: string[]): Promise<number> {
   const args = parseFleetArgs(argv);
-  const report = await runFleet(args, { progress: process.stderr });
-  process.stdout.write(args.json ? `${reportJson(report)}\n` : `${summaryTable(report.nodes)}\n`);
+  const print = (report: FleetReport) => process.stdout.write(args.json ? `${reportJson(report)}\n` : `${summaryTable(report.nodes)}\n`);
+  const report = await runFleet(args, { progress: process.stderr, reportNow: print });
+  print(report);
   const failed = failureLines(report.nodes);
   const notDone = report.nodes.filter((n) => n.state === "cancelled" || n.state === "not started").length;
   for (const line of failed) process.stderr.write(`fleet: failed: ${line}\n`);

@@ -4,7 +4,7 @@
 // nodes running side by side were not kept apart (one node failed with another node's config error). One node's failure stops no other; a signal stops the run cleanly; the journal
 // (journal.ts) lets `--resume` skip the nodes that converged.
 import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, mkdirSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
 import { backendDir, backendUrl, openProjectStack, projectPulumiCommand, PROJECT_ROOT, requirePassphrase } from "../../bin/automation";
@@ -27,6 +27,8 @@ export interface FleetReport {
 export interface FleetIo {
   /** The live display (stderr). */
   progress: ProgressStream;
+  /** Prints the report when a second signal ends the run at once (the process exits right after). */
+  reportNow(report: FleetReport): void;
 }
 
 /** How many runs' log folders are kept (the current one included). */
@@ -86,7 +88,7 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
   const stacks = args.stacks ?? configs.stacks;
   if (stacks.length === 0) throw new FleetUsageError(`--all: no stack config file (Pulumi.<stack>.yaml) in ${configs.dir}`);
   const missing = stacks.find((s) => !existsSync(configFile(s)));
-  if (missing !== undefined) throw new FleetUsageError(`--stacks: ${missing} has no stack config file (${relative(process.cwd(), configFile(missing)) || configFile(missing)})`);
+  if (missing !== undefined) throw new FleetUsageError(`--stacks: ${missing} has no stack config file (${configFile(missing)})`);
 
   // The journal lives beside the state: in the file backend's folder, else in the project's .state folder.
   const dir = journalDir(backendDir() ?? join(projectDir, ".state"), projectDir);
@@ -150,7 +152,8 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
     }
     record();
     display.stop();
-    process.stderr.write(`fleet: ${signal} again: killed the running nodes' processes; journal ${join(dir, "journal.json")}; resume with --resume\n`);
+    io.reportNow({ runId, command: args.command, interruptedBy, journalFile: join(dir, "journal.json"), logDir, nodes: views });
+    process.stderr.write(`fleet: ${signal} again: killed the running nodes' processes; resume with --resume\n`);
     process.exit(signal === "SIGINT" ? 130 : signal === "SIGHUP" ? 129 : 143);
   };
   const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, () => stop(s)] as const);
