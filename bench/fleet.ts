@@ -4,7 +4,7 @@
 // with one node alone (below 1: running nodes side by side pays; above 1: they contend).
 import { performance } from "node:perf_hooks";
 import { DEFAULT_CONCURRENCY } from "../components/fleet/args";
-import { FleetProject, FleetResult } from "../test/integration/fleet-project";
+import { FleetProject, FleetResult } from "../test/support/fleet-project";
 import { run, serviceNames, sizes } from "./measure";
 
 async function timed(fleet: FleetProject, args: string[]): Promise<[FleetResult, number]> {

@@ -4,8 +4,8 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { markedProcesses } from "../../bin/run-processes";
-import { byStack, FleetProject, FleetResult, maxRunningAtOnce, parseReport } from "./fleet-project";
-import { openssl } from "./harness";
+import { byStack, FleetProject, FleetResult, maxRunningAtOnce, parseReport } from "../support/fleet-project";
+import { openssl } from "../support/harness";
 
 const NODES = Array.from({ length: 10 }, (_, i) => `node-${String(i + 1).padStart(2, "0")}`);
 const services = (stack: string) => [{ name: "svc-a", hostnames: [`a.${stack}.edge.local`] }, { name: "svc-b" }];
