@@ -1,19 +1,15 @@
 // Runs the node stack program through the Pulumi Automation API: the CLI drives the engine and this process
 // serves the program, so no Node.js language-host binary is needed on the node.
 //   edge-node <preview|up|refresh|destroy|outputs> --stack NAME [--cwd DIR] [--summary FILE] [--replace URN]...
-import { mkdirSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { delimiter, join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { CommandError, EngineEvent, LocalWorkspace, OpType, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { edgeNodeProgram } from "../program";
-import { killOrphansOf, killRun, newRunId, RUN_ID_VARIABLE, stackMarker } from "./run-processes";
+import { CommandError, EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
+import { backendUrl, openStack, PROJECT_ROOT, requirePassphrase, UsageError } from "./automation";
+import { killOrphansOf, killRun, newRunId, stackMarker } from "./run-processes";
 
-const PROJECT_ROOT = resolve(__dirname, "..");
 const COMMANDS = ["preview", "up", "refresh", "destroy", "outputs"] as const;
 type Command = (typeof COMMANDS)[number];
-
-class UsageError extends Error {}
 
 interface Step {
   op: OpType;
@@ -36,29 +32,6 @@ function parse(argv: string[]): { command: Command; stack: string; cwd: string; 
   return { command, stack: values.stack, cwd: resolve(values.cwd ?? PROJECT_ROOT), summary: values.summary, replace: values.replace };
 }
 
-function cliEnv(): Record<string, string> {
-  const tools = join(PROJECT_ROOT, "tools");
-  if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-    throw new UsageError("set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE: it encrypts the stack's secrets");
-  }
-  const backend = process.env.PULUMI_BACKEND_URL ?? `file://${join(PROJECT_ROOT, ".state")}`;
-  // The file backend's folder must exist before the CLI opens it.
-  if (backend.startsWith("file://")) mkdirSync(fileURLToPath(backend.split("?")[0]), { recursive: true });
-  return {
-    PATH: [join(tools, "bin"), process.env.PATH ?? ""].join(delimiter),
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_HOME: process.env.PULUMI_HOME ?? join(tools, "pulumi-home"),
-    PULUMI_BACKEND_URL: backend,
-    // Dynamic providers load the TypeScript clients at run time: every Node process the CLI starts
-    // (Pulumi's own dynamic-provider launcher included) preloads tsx.
-    // run-guard.js ends each of them when the runner dies (see run-processes.ts).
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${require.resolve("tsx/cjs")}`, `--require ${join(__dirname, "run-guard.js")}`].filter(Boolean).join(" "),
-    // Marks every process of this run (the CLI, the provider hosts in their own process groups): see run-processes.ts.
-    [RUN_ID_VARIABLE]: runId,
-  };
-}
-
 /** This run's id, set once the stack is known. */
 let runId = "";
 
@@ -67,7 +40,7 @@ let runId = "";
  * it: on SIGTERM or SIGHUP, kill every process of this run, then exit (SIGINT is the CLI's: it cancels cleanly).
  */
 function guardRunProcesses(stack: string, cwd: string): void {
-  const marker = stackMarker(stack, cwd, process.env.PULUMI_BACKEND_URL ?? `file://${join(PROJECT_ROOT, ".state")}`);
+  const marker = stackMarker(stack, cwd, backendUrl());
   runId = newRunId(marker);
   const orphans = killOrphansOf(marker);
   if (orphans.length > 0) process.stderr.write(`edge-node: killed ${orphans.length} process(es) left behind by a killed run of this stack (pids ${orphans.join(", ")})\n`);
@@ -78,16 +51,6 @@ function guardRunProcesses(stack: string, cwd: string): void {
       process.exit(code);
     });
   }
-}
-
-async function openStack(stackName: string, cwd: string): Promise<Stack> {
-  const pulumiCommand = await PulumiCommand.get({ root: join(PROJECT_ROOT, "tools") }).catch(() => {
-    throw new UsageError("the Pulumi CLI is not in tools/bin: run `npm run setup` first");
-  });
-  return LocalWorkspace.createOrSelectStack(
-    { stackName, projectName: "edge-security", program: edgeNodeProgram },
-    { workDir: cwd, pulumiCommand, envVars: cliEnv(), secretsProvider: "passphrase" },
-  );
 }
 
 /** What the CLI's display printed, and the engine's error and warning diagnostics: each is printed once. */
@@ -116,8 +79,9 @@ async function runCommand(stack: Stack, args: ReturnType<typeof parse>, opts: { 
 
 async function run(argv: string[]): Promise<void> {
   const args = parse(argv);
+  requirePassphrase();
   guardRunProcesses(args.stack, args.cwd);
-  const stack = await openStack(args.stack, args.cwd);
+  const stack = await openStack(args.stack, args.cwd, runId);
   const steps: Step[] = [];
   const onEvent = (event: EngineEvent) => {
     const diag = event.diagnosticEvent;

@@ -12,3 +12,4 @@ tsx bench/secret-store.ts
 tsx bench/config-store.ts
 tsx bench/databases.ts
 tsx bench/gateway-nginx.ts
+tsx bench/fleet.ts     # the fleet command over 1, 10 and 50 PKI-only node stacks
