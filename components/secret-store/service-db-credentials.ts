@@ -11,6 +11,8 @@ export interface ServiceDbCredentialsInputs extends SecretStoreAdminArgs {
   /** Inside the mount, e.g. edgex/core-data/db */
   path: pulumi.Input<string>;
   username: pulumi.Input<string>;
+  /** Rotation generation: a change makes a new password in place (docs/rotation.md). Unset: 0. */
+  rotation?: pulumi.Input<number>;
 }
 
 export class ServiceDbCredentials extends pulumi.dynamic.Resource {
