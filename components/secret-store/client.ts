@@ -482,7 +482,7 @@ export async function tokenHealth(endpoint: StoreEndpoint, token: string, period
 
 /** The line a preview shows for a token the next `up` renews or replaces. Names the service, never the token. */
 export function tokenHealthMessage(service: string, health: TokenHealth, period: string, renewBefore?: string): string | undefined {
-  if (health.state === "invalid") return `${service}: its secret-store token expired or was revoked: a new token replaces it (token file and readiness file rewritten)`;
+  if (health.state === "invalid") return `${service}: its secret-store token expired or was revoked: a new token replaces it (its token file is rewritten)`;
   if (health.state === "renewal-due") return `${service}: its secret-store token expires ${health.expireTime ?? "soon"}, inside its renewal window (${renewBefore ?? `a third of its period ${period}`}): it is renewed (same token, TTL back to ${period})`;
   return undefined;
 }
