@@ -52,8 +52,11 @@ describe("certificate rotation and renewal (PKI only)", { timeout: 900_000 }, ()
     });
     expect(rotate.status, rotate.stderr).toBe(0);
     expect(rotate.stderr).toContain('edge-security:rotation.services["svc-b"].certificate 0 -> 1');
-    expect(rotate.stdout).toMatch(/\+-.*svc-b-cert.*replace/);
-    expect(rotate.stdout).not.toMatch(/svc-[ac]-cert/);
+    // `preview --diff`: one block per resource, "+-...: (replace)" then its [urn=...::name] line.
+    expect(rotate.stdout).toMatch(/\[urn=\S+::svc-b-cert\]/);
+    expect(rotate.stdout).toContain("(replace)");
+    expect(rotate.stdout).toMatch(/\+ rotation\s*: 1/);
+    expect(rotate.stdout).not.toMatch(/::svc-[ac]-cert\]/);
     config = { ...config, rotation: { services: { "svc-b": { certificate: 1 } } } };
     expect(readFileSync(join(node.projectDir, "stacks", `Pulumi.${node.stack}.yaml`), "utf8")).toMatch(/svc-b"?:\s+"?certificate"?: 1/);
     const preview = expectOk(await node.cli("preview"));
