@@ -135,9 +135,12 @@ describe("token and password rotation, token renewal and expiry (real OpenBao, r
     return typeof r.outputs.password === "string" ? r.outputs.password : JSON.parse(r.outputs.password.plaintext);
   };
   const login = (password: string): PgTarget => ({ host: cluster.host, port: cluster.port, user: "svc_a", password, database: "svc_a" });
+  const CUSTODY = { secretStoreCustodySecret: "rotation-it-custody-secret-0123456789-abcdefghij" };
+  /** Rewrites the stack config (configure() rewrites the file: the secrets are set again with the CLI). */
   const apply = async (next: Record<string, any>) => {
     config = next;
-    node.configure(config);
+    node.configure(config, CUSTODY);
+    node.setSecretConfig("databases.postgres.adminPassword", cluster.adminPassword);
   };
 
   beforeAll(async () => {
@@ -149,8 +152,7 @@ describe("token and password rotation, token renewal and expiry (real OpenBao, r
       secretStore: { address: server.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120, tokenPeriod: "1h" },
       databases: { postgres: { port: cluster.port, adminUser: cluster.adminUser, gateway: { service: "svc-a" } } },
     };
-    node.configure(config, { secretStoreCustodySecret: "rotation-it-custody-secret-0123456789-abcdefghij" });
-    node.setSecretConfig("databases.postgres.adminPassword", cluster.adminPassword);
+    await apply(config);
     server.start();
     expectOk(await node.cli("up"));
   }, 900_000);
