@@ -210,5 +210,34 @@ describe("EdgeNode resource graph (Pulumi mocks)", { timeout: 120_000 }, () => {
     expect(find(STORE.credentials, "svc-a-db-credentials").inputs).toMatchObject({ path: "edgex/svc-a/db", username: "svc_a" });
     expect(find(T.file, "kong-ready").dependencies).toContain(find(STORE.tls, "kong-tls-secret").urn);
     expect(find(STORE.tls, "kong-tls-secret").inputs).toMatchObject({ path: "edgex/kong/tls", keyPath: "/run/u/kong/key.pem" });
+    // No rotation configured: no generation and no window reaches any resource (existing stacks keep their inputs).
+    for (const type of [T.cert, STORE.token, STORE.credentials]) {
+      for (const r of registrations.filter((r) => r.type === type)) {
+        expect(r.inputs, r.name).not.toHaveProperty("rotation");
+        expect(r.inputs, r.name).not.toHaveProperty("renewBefore");
+        expect(r.inputs, r.name).not.toHaveProperty("renewBeforeDays");
+      }
+    }
+  });
+
+  it("passes each credential's rotation generation and the renewal windows; readiness files carry token/password generations", async () => {
+    const raw = {
+      secretsRoot: "/run/u",
+      services: [{ name: "secretstore" }, { name: "svc-a", renewBeforeDays: 20 }, { name: "svc-b" }],
+      secretStore: { custodyDir: "/var/lib/u", tokenRenewBefore: "2h" },
+      rotation: { tokens: 2, services: { "svc-a": { certificate: 1, password: 3 }, secretstore: { all: 1 } } },
+    };
+    const { find } = await buildNode(await config(raw), undefined, pulumi.secret("custody-secret-custody-secret-custody"));
+    expect(find(T.cert, "svc-a-cert").inputs).toMatchObject({ rotation: 1, renewBeforeDays: 20 });
+    expect(find(T.cert, "svc-b-cert").inputs).not.toHaveProperty("rotation");
+    expect(find(T.cert, "secretstore-cert").inputs).toMatchObject({ rotation: 1 });
+    expect(find(STORE.token, "svc-a-secret-token").inputs).toMatchObject({ rotation: 2, renewBefore: "2h" });
+    expect(find(STORE.token, "svc-b-secret-token").inputs).toMatchObject({ rotation: 2, renewBefore: "2h" });
+    expect(find(STORE.credentials, "svc-a-db-credentials").inputs).toMatchObject({ rotation: 3 });
+    expect(find(STORE.credentials, "svc-b-db-credentials").inputs).not.toHaveProperty("rotation");
+    expect(JSON.parse(find(T.file, "svc-a-ready").inputs.content)).toEqual({ service: "svc-a", certificateSerial: "serial-svc-a-cert", rotation: { token: 2, password: 3 } });
+    expect(JSON.parse(find(T.file, "svc-b-ready").inputs.content)).toEqual({ service: "svc-b", certificateSerial: "serial-svc-b-cert", rotation: { token: 2 } });
+    // The store's own service holds no token or password: its readiness file changes only with its certificate.
+    expect(JSON.parse(find(T.file, "secretstore-ready").inputs.content)).toEqual({ service: "secretstore", certificateSerial: "serial-secretstore-cert" });
   });
 });

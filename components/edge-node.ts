@@ -15,6 +15,7 @@ import { kongGatewaySchema } from "./gateway/kong/config";
 import { Pki } from "./pki/component";
 import { SecretStore, SecretStoreServiceOutputs } from "./secret-store/component";
 import { Containers, serviceDir } from "./containers/component";
+import { generationInput } from "./lifecycle/config";
 
 export interface EdgeNodeArgs {
   readonly config: NodeConfig;
@@ -68,7 +69,7 @@ export class EdgeNode extends pulumi.ComponentResource {
         `${service.name}-ready`,
         {
           path: join(config.secretsRoot, service.name, SERVICE_FILES.ready),
-          content: pulumi.interpolate`${pulumi.jsonStringify({ service: service.name, certificateSerial: this.pki.certificates[service.name].serialNumber })}\n`,
+          content: pulumi.interpolate`${pulumi.jsonStringify({ service: service.name, certificateSerial: this.pki.certificates[service.name].serialNumber, ...readyRotation(service) })}\n`,
           mode: SECRET_FILE_MODE,
           uid: service.owner.uid,
           gid: service.owner.gid,
@@ -82,6 +83,14 @@ export class EdgeNode extends pulumi.ComponentResource {
           ],
         },
       ));
+    // A rotated token or password changes the readiness file too, so a service that watches it re-reads them.
+    // Only generations above 0 are written: a stack that never rotated keeps its readiness files as they are.
+    const readyRotation = (service: NodeConfig["services"][number]) => {
+      const hasStoreCredentials = config.secretStore !== undefined && service.name !== config.secretStore.service;
+      const token = hasStoreCredentials ? generationInput(service.rotation?.token) : undefined;
+      const password = hasStoreCredentials ? generationInput(service.rotation?.password) : undefined;
+      return token === undefined && password === undefined ? {} : { rotation: { ...(token ? { token } : {}), ...(password ? { password } : {}) } };
+    };
     const serverOf = (name: string) => config.services.find((s) => s.name === name);
 
     const storeConfig = config.secretStore;

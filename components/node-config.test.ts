@@ -231,6 +231,12 @@ describe("loadNodeConfig (program.ts)", { timeout: 60_000 }, () => {
     expect(loaded.importedCa).toBeUndefined();
   });
 
+  it("reads the rotation section (docs/rotation.md)", async () => {
+    const { loadNodeConfig } = await import("../program");
+    const loaded = loadNodeConfig(fakeConfig({ services: [{ name: "a" }], rotation: { certificates: 2, services: { a: { certificate: 1 } } } }));
+    expect(loaded.nodeConfig.services[0].rotation).toEqual({ certificate: 3, token: 0, password: 0 });
+  });
+
   it("turns a CA import problem into one ConfigError line under pki.ca.importDir, naming the path", async () => {
     const { loadNodeConfig } = await import("../program");
     const dir = "/nonexistent/edge-security-unit-ca";

@@ -9,6 +9,7 @@ import { GatewayConfig, gatewaySchema, resolveGateway } from "./gateway/config";
 import { ConfigError, zodProblem } from "./shared/errors";
 import { dedicatedFolderProblem } from "./shared/host-paths";
 import { ContainersConfig, containersSchema, resolveContainers } from "./containers/config";
+import { rotationProblem, rotationSchema, ServiceRotation, serviceRotation } from "./lifecycle/config";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -26,6 +27,8 @@ export function isDnsName(value: string): boolean {
 const dnsName = z.string().refine(isDnsName, (v) => ({ message: `${JSON.stringify(v)} is not a valid DNS name` }));
 const sanEntry = z.string().refine((v) => isIP(v) !== 0 || isDnsName(v), (v) => ({ message: `${JSON.stringify(v)} is not a valid DNS name or IP address` }));
 const lifetimeDays = z.number({ invalid_type_error: "must be a number of days" }).int("must be a whole number of days").positive("must be a positive number of days");
+// Days before expiry from which `up` renews a certificate (cert-manager's renewBefore); 0 turns renewal off.
+const renewBeforeDays = z.number({ invalid_type_error: "must be a number of days" }).nonnegative("must be 0 or more days");
 const keyType = z.enum(KEY_TYPES, { errorMap: () => ({ message: `must be one of ${KEY_TYPES.join(", ")}` }) });
 const id = z.number().int().nonnegative("must be a non-negative integer");
 const absolutePath = z.string().refine((p) => p.startsWith("/"), (p) => ({ message: `${JSON.stringify(p)} must be an absolute path` }));
@@ -40,6 +43,7 @@ const serviceSchema = z
     includeLocalhost: z.boolean().optional(),
     keyType: keyType.optional(),
     lifetimeDays: lifetimeDays.optional(),
+    renewBeforeDays: renewBeforeDays.optional(),
     owner: ownerSchema.optional(),
   })
   .strict();
@@ -60,6 +64,8 @@ const pkiSchema = z
       .object({
         keyType: keyType.default("ec-p256"),
         lifetimeDays: lifetimeDays.default(365),
+        // Unset: the last third of each certificate's lifetime (cert-manager's default).
+        renewBeforeDays: renewBeforeDays.optional(),
         includeLocalhost: z.boolean().default(true),
         owner: ownerSchema.default({}),
       })
@@ -83,6 +89,7 @@ export const nodeSchema = z
     databases: databasesSchema.optional(),
     gateway: gatewaySchema.optional(),
     containers: containersSchema.optional(),
+    rotation: rotationSchema.optional(),
   })
   .strict();
 
@@ -92,7 +99,11 @@ export interface ServiceConfig {
   ipAddresses: string[];
   keyType: (typeof KEY_TYPES)[number];
   lifetimeDays: number;
+  /** Unset: a third of lifetimeDays (the provider's default). */
+  renewBeforeDays?: number;
   owner: { uid?: number; gid?: number };
+  /** Rotation generations of the service's certificate, token and password (all 0 when unset). */
+  rotation?: ServiceRotation;
 }
 
 export interface NodeConfig {
@@ -141,7 +152,16 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     if (s.hostnames === undefined && !isDnsName(s.name)) {
       throw new ConfigError(`${keyPath(["services", i, "hostnames"])}: is required because the name ${JSON.stringify(s.name)} is not a valid DNS name`);
     }
+    // A window as long as the lifetime would renew the certificate on every run.
+    const renewBefore = s.renewBeforeDays ?? pki.serviceDefaults.renewBeforeDays;
+    const lifetime = s.lifetimeDays ?? pki.serviceDefaults.lifetimeDays;
+    if (renewBefore !== undefined && renewBefore >= lifetime) {
+      const key = s.renewBeforeDays !== undefined ? ["services", i, "renewBeforeDays"] : ["pki", "serviceDefaults", "renewBeforeDays"];
+      throw new ConfigError(`${keyPath(key)}: must be less than the certificate's lifetime (${lifetime} days for service ${JSON.stringify(s.name)}), or it would be renewed on every run`);
+    }
   });
+  const rotation = rotationProblem(parsed.data.rotation, services.map((s) => s.name));
+  if (rotation) throw new ConfigError(`${keyPath(rotation[0])}: ${rotation[1]}`);
   const storeProblem = secretStore && secretStoreProblem(secretStore, services.map((s) => s.name));
   if (storeProblem) throw new ConfigError(`${keyPath(storeProblem[0])}: ${storeProblem[1]}`);
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
@@ -168,7 +188,9 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
         ipAddresses: unique.filter((v) => isIP(v) !== 0),
         keyType: s.keyType ?? pki.serviceDefaults.keyType,
         lifetimeDays: s.lifetimeDays ?? pki.serviceDefaults.lifetimeDays,
+        ...((s.renewBeforeDays ?? pki.serviceDefaults.renewBeforeDays) === undefined ? {} : { renewBeforeDays: s.renewBeforeDays ?? pki.serviceDefaults.renewBeforeDays }),
         owner: { ...pki.serviceDefaults.owner, ...s.owner },
+        ...(parsed.data.rotation ? { rotation: serviceRotation(parsed.data.rotation, s.name) } : {}),
       };
     }),
     secretStore,

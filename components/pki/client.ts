@@ -181,3 +181,28 @@ export function keyMatchesCertificate(keyPem: string, certPem: string): boolean 
   const fromCert = new NodeCert(certPem).publicKey.export({ type: "spki", format: "der" });
   return fromKey.equals(fromCert);
 }
+
+/**
+ * The renewal window when the config names none: the last third of the lifetime, as cert-manager's default
+ * (renew once two thirds of the duration have passed).
+ */
+export function defaultRenewBeforeDays(lifetimeDays: number): number {
+  return lifetimeDays / 3;
+}
+
+/**
+ * Whether a certificate that expires at `notAfter` is inside its renewal window (`renewBeforeDays` before expiry)
+ * at `now`. A window of 0 turns renewal off. A certificate that already ends with its CA (`caNotAfter`) is not
+ * due: a new one would be capped at the same moment, so renewing it would repeat on every run.
+ */
+export function renewalDue(notAfter: string, renewBeforeDays: number, now: number = Date.now(), caNotAfter?: string): boolean {
+  if (!(renewBeforeDays > 0)) return false;
+  const expires = Date.parse(notAfter);
+  if (caNotAfter !== undefined && expires >= Date.parse(caNotAfter)) return false;
+  return now >= expires - renewBeforeDays * DAY_MS;
+}
+
+/** The line a preview shows for a certificate it will renew: names the service and the expiry date. */
+export function renewalMessage(service: string, notAfter: string, renewBeforeDays: number): string {
+  return `${service}: certificate expires ${notAfter}, inside its renewal window (${+renewBeforeDays.toFixed(4)} days before expiry): a new key and certificate replace it`;
+}

@@ -8,6 +8,7 @@ import type { NodeConfig, ServiceConfig } from "../node-config";
 import { CertificateAuthority } from "./certificate-authority";
 import { PlainFile } from "../shared/plain-file";
 import { ServiceCertificate } from "./service-certificate";
+import { generationInput } from "../lifecycle/config";
 
 export const CA_CERT_FILE_NAME = "ca.pem";
 
@@ -58,6 +59,8 @@ export class Pki extends pulumi.ComponentResource {
           caCertPem: this.ca.certPem,
           caKeyPem: this.ca.keyPem,
           trustBundlePem: this.ca.trustBundlePem,
+          rotation: generationInput(service.rotation?.certificate),
+          renewBeforeDays: service.renewBeforeDays,
         },
         { parent: this },
       );

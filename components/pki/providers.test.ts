@@ -275,12 +275,43 @@ describe("ServiceCertificate provider", { timeout: 60_000 }, () => {
       ["gid", 1000],
       ["caCertPem", "other CA"],
       ["trustBundlePem", "other bundle"],
+      ["rotation", 1],
     ];
     for (const [key, value] of cases) {
       expect(await providers.ServiceCertificate.diff(id, olds, { ...inputs, [key]: value }), key).toEqual({ changes: true, replaces: [key], deleteBeforeReplace: true });
     }
     // the CA key is not compared (it is not in the outputs)
     expect((await providers.ServiceCertificate.diff(id, olds, { ...inputs, caKeyPem: "other key" })).changes).toBe(false);
+  });
+
+  it("diff: inside the renewal window (default a third of the lifetime) it replaces, naming notAfter and saying so", async () => {
+    const dir = join(root, "svc-a");
+    const inputs = inputsFor(dir);
+    const { id, outs } = await providers.ServiceCertificate.create(inputs);
+    const DAY_MS = 24 * 60 * 60 * 1000;
+    const soon = { ...stored(outs), notAfter: new Date(Date.now() + 5 * DAY_MS).toISOString() };
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => lines.push(line);
+    try {
+      // 5 days left of 30: inside the default window (10 days), outside a configured 4-day one, never with 0.
+      expect(await providers.ServiceCertificate.diff(id, soon, inputs)).toEqual({ changes: true, replaces: ["notAfter"], deleteBeforeReplace: true });
+      expect(lines).toEqual([`svc-a: certificate expires ${soon.notAfter}, inside its renewal window (10 days before expiry): a new key and certificate replace it`]);
+      expect((await providers.ServiceCertificate.diff(id, soon, { ...inputs, renewBeforeDays: 4 })).changes).toBe(false);
+      expect((await providers.ServiceCertificate.diff(id, soon, { ...inputs, renewBeforeDays: 0 })).changes).toBe(false);
+      // Issued to the CA's own expiry (the CA lives 30 days too): a new one could not live longer, so no renewal.
+      expect((await providers.ServiceCertificate.diff(id, stored(outs), { ...inputs, renewBeforeDays: 29.9 })).changes).toBe(false);
+      expect(lines).toHaveLength(1);
+    } finally {
+      console.error = original;
+    }
+  });
+
+  it("check: refuses a renewal window as long as the lifetime and a rotation that is not a whole number", async () => {
+    const inputs = inputsFor(join(root, "svc-a"));
+    expect((await providers.ServiceCertificate.check(inputs, { ...inputs, renewBeforeDays: 30 })).failures).toEqual([{ property: "renewBeforeDays", reason: "must be 0 or more and less than lifetimeDays" }]);
+    expect((await providers.ServiceCertificate.check(inputs, { ...inputs, rotation: 1.5 })).failures).toEqual([{ property: "rotation", reason: "must be a whole number, 0 or more" }]);
+    expect((await providers.ServiceCertificate.check(inputs, { ...inputs, renewBeforeDays: 29, rotation: 2 })).failures).toEqual([]);
   });
 
   it("diff: a wiped or altered folder means a new key and certificate", async () => {

@@ -20,7 +20,8 @@ interface Outputs extends Omit<Inputs, "caKeyPem"> {
 }
 
 // Every input changes the certificate or where it lives, so every change is a new key and certificate.
-const REPLACE_ON = ["service", "dir", "dnsNames", "ipAddresses", "keyType", "lifetimeDays", "uid", "gid", "caCertPem", "trustBundlePem"] as const;
+// The renewal window is not among them: it only decides when (see diff).
+const REPLACE_ON = ["service", "dir", "dnsNames", "ipAddresses", "keyType", "lifetimeDays", "uid", "gid", "caCertPem", "trustBundlePem", "rotation"] as const;
 
 export const provider = implement<Inputs, Outputs>({
   async check(_olds, news) {
@@ -28,6 +29,9 @@ export const provider = implement<Inputs, Outputs>({
     if (!pki.KEY_TYPES.includes(news.keyType as never)) failures.push({ property: "keyType", reason: `must be one of ${pki.KEY_TYPES.join(", ")}` });
     if (!Number.isInteger(news.lifetimeDays) || news.lifetimeDays <= 0) failures.push({ property: "lifetimeDays", reason: "must be a positive whole number of days" });
     if (typeof news.dir !== "string" || !news.dir.startsWith("/")) failures.push({ property: "dir", reason: "must be an absolute path" });
+    if (news.rotation !== undefined && !(Number.isInteger(news.rotation) && news.rotation >= 0)) failures.push({ property: "rotation", reason: "must be a whole number, 0 or more" });
+    // A window as long as the lifetime would renew on every run.
+    if (news.renewBeforeDays !== undefined && !(news.renewBeforeDays >= 0 && news.renewBeforeDays < news.lifetimeDays)) failures.push({ property: "renewBeforeDays", reason: "must be 0 or more and less than lifetimeDays" });
     return { inputs: news, failures };
   },
 
@@ -71,6 +75,12 @@ export const provider = implement<Inputs, Outputs>({
     const replaces: string[] = changedKeys(olds, news, REPLACE_ON);
     // A folder that vanished (tmpfs wiped by a reboot) or was altered means a new key and certificate.
     if (serviceDir.inspectServiceCertificate(olds.dir, olds) !== "intact") replaces.push("files");
+    // Inside the renewal window (and nothing else replaces it): say so with the expiry date, then renew.
+    const window = news.renewBeforeDays ?? pki.defaultRenewBeforeDays(news.lifetimeDays);
+    if (replaces.length === 0 && pki.renewalDue(olds.notAfter, window, Date.now(), pki.certificateFacts(olds.caCertPem).notAfter)) {
+      console.error(pki.renewalMessage(olds.service, olds.notAfter, window)); // the CLI shows a provider's stderr in the preview
+      replaces.push("notAfter");
+    }
     // Same folder, so the old files go before the new ones are written.
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
   },

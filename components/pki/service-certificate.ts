@@ -16,6 +16,10 @@ export interface ServiceCertificateInputs {
   /** A secret: encrypted in the state's inputs, never echoed in the outputs. */
   caKeyPem: pulumi.Input<string>;
   trustBundlePem: pulumi.Input<string>;
+  /** Rotation generation: a change makes a new key and certificate (docs/rotation.md). Unset: 0. */
+  rotation?: pulumi.Input<number>;
+  /** Renewal window: days before expiry from which `up` renews; unset: a third of the lifetime, 0: off. */
+  renewBeforeDays?: pulumi.Input<number>;
 }
 
 export class ServiceCertificate extends pulumi.dynamic.Resource {

@@ -240,9 +240,33 @@ export async function revokeSelf(endpoint: StoreEndpoint, token: string): Promis
 }
 
 /** The token's own lookup, or undefined when the store does not know it (expired, revoked). */
-export async function lookupSelf(endpoint: StoreEndpoint, token: string): Promise<{ policies: string[]; ttl: number; accessor: string } | undefined> {
+export async function lookupSelf(endpoint: StoreEndpoint, token: string): Promise<{ policies: string[]; ttl: number; accessor: string; expireTime?: string } | undefined> {
   const { status, json } = await call(endpoint, "GET", "auth/token/lookup-self", { token, accept: [403] });
-  return status === 403 ? undefined : { policies: json.data.policies, ttl: json.data.ttl, accessor: json.data.accessor };
+  return status === 403 ? undefined : { policies: json.data.policies, ttl: json.data.ttl, accessor: json.data.accessor, expireTime: json.data.expire_time ?? undefined };
+}
+
+/** Renews a token (a periodic token's TTL starts again at its period) with an admin token; returns the new TTL. */
+export async function renewToken(endpoint: StoreEndpoint, adminToken: string, token: string): Promise<number> {
+  const { json } = await call(endpoint, "POST", "auth/token/renew", { token: adminToken, body: { token } });
+  return json.auth.lease_duration;
+}
+
+const DURATION_UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+
+/** A duration as the config writes it (24h, 90m, 3600s; the schema allows nothing else) in seconds. */
+export function durationSeconds(duration: string): number {
+  const match = /^(\d+)([smh])$/.exec(duration);
+  if (!match) throw new SecretStoreError(`${JSON.stringify(duration)} is not a duration such as 24h, 90m or 3600s`);
+  return Number(match[1]) * DURATION_UNIT_SECONDS[match[2] as keyof typeof DURATION_UNIT_SECONDS];
+}
+
+/**
+ * Whether a token with `ttlSeconds` left is inside its renewal window: `renewBefore` before it expires, or when
+ * the config names none the last third of its period (as certificates: cert-manager's default). "0s" turns it off.
+ */
+export function tokenRenewalDue(ttlSeconds: number, period: string, renewBefore?: string): boolean {
+  const window = renewBefore === undefined ? durationSeconds(period) / 3 : durationSeconds(renewBefore);
+  return window > 0 && ttlSeconds <= window;
 }
 
 /** The token's capabilities on one path (["deny"] when it has none). */
@@ -440,4 +464,25 @@ export async function userpassLogin(endpoint: StoreEndpoint, mount: string, name
 export async function oidcToken(endpoint: StoreEndpoint, token: string, role: string): Promise<string> {
   const { json } = await call(endpoint, "GET", `identity/oidc/token/${encodeURIComponent(role)}`, { token });
   return json.data.token;
+}
+
+export interface TokenHealth {
+  /** "invalid": the store no longer knows the token (expired while the node was off, or revoked). */
+  state: "valid" | "renewal-due" | "invalid";
+  /** When a valid token expires unless renewed (ISO 8601). */
+  expireTime?: string;
+}
+
+/** Asks the store about a token with the token itself (no admin token needed) and applies the renewal window. */
+export async function tokenHealth(endpoint: StoreEndpoint, token: string, period: string, renewBefore?: string): Promise<TokenHealth> {
+  const self = await lookupSelf(endpoint, token);
+  if (!self) return { state: "invalid" };
+  return { state: tokenRenewalDue(self.ttl, period, renewBefore) ? "renewal-due" : "valid", expireTime: self.expireTime };
+}
+
+/** The line a preview shows for a token the next `up` renews or replaces. Names the service, never the token. */
+export function tokenHealthMessage(service: string, health: TokenHealth, period: string, renewBefore?: string): string | undefined {
+  if (health.state === "invalid") return `${service}: its secret-store token expired or was revoked: a new token replaces it (its token file is rewritten)`;
+  if (health.state === "renewal-due") return `${service}: its secret-store token expires ${health.expireTime ?? "soon"}, inside its renewal window (${renewBefore ?? `a third of its period ${period}`}): it is renewed (same token, TTL back to ${period})`;
+  return undefined;
 }

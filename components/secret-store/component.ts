@@ -13,6 +13,7 @@ import { SecretStoreUnseal } from "./unseal";
 import { ServiceDbCredentials } from "./service-db-credentials";
 import { ServiceSecretToken } from "./service-secret-token";
 import type { ServiceCertificate } from "../pki/service-certificate";
+import { generationInput } from "../lifecycle/config";
 
 /** The token file in each service's folder: the store's token-create response as it returned it. */
 export const TOKEN_FILE_NAME = "secrets-token.json";
@@ -95,12 +96,14 @@ export class SecretStore extends pulumi.ComponentResource {
           tokenFile: join(args.secretsRoot, service.name, TOKEN_FILE_NAME),
           uid: service.owner.uid,
           gid: service.owner.gid,
+          rotation: generationInput(service.rotation?.token),
+          renewBefore: config.tokenRenewBefore,
         },
         { parent: this, dependsOn: [kv] },
       );
       const credentials = new ServiceDbCredentials(
         `${service.name}-db-credentials`,
-        { ...admin, mount: kv.mount, path: `${base}/${DB_CREDENTIALS_ENTRY}`, username: config.dbUsernames[service.name] ?? defaultDbUsername(service.name) },
+        { ...admin, mount: kv.mount, path: `${base}/${DB_CREDENTIALS_ENTRY}`, username: config.dbUsernames[service.name] ?? defaultDbUsername(service.name), rotation: generationInput(service.rotation?.password) },
         { parent: this },
       );
       this.credentials[service.name] = { username: credentials.username, password: credentials.password };

@@ -3,6 +3,7 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { MIN_CUSTODY_SECRET_LENGTH } from "./custody";
 import { dedicatedFolderProblem } from "../shared/host-paths";
+import { durationSeconds } from "./client";
 
 export const DEFAULT_CUSTODY_DIR = "/var/lib/edge-security/custody";
 /** The stack setting that holds the custody file's encryption secret (set with --secret). */
@@ -34,6 +35,8 @@ export const secretStoreSchema = z
     kvMount: pathSegment.default("secret"),
     pathPrefix: pathSegment.default("edgex"),
     tokenPeriod: z.string().regex(/^\d+[smh]$/, "must be a duration such as 24h, 90m or 3600s").default("24h"),
+    // How long before a token expires `up` renews it; unset: the last third of tokenPeriod; "0s": never.
+    tokenRenewBefore: z.string().regex(/^\d+[smh]$/, "must be a duration such as 8h, 90m or 3600s").optional(),
     gatewayService: z.string().optional(),
     dbUsernames: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be letters, digits and '_', not starting with a digit, at most 63 characters")).default({}),
     connectTimeoutSeconds: z.number().int("must be a whole number").positive("must be positive").default(60),
@@ -62,6 +65,9 @@ export function secretStoreProblem(store: SecretStoreConfig, serviceNames: strin
   if (store.shares > 1 && store.threshold === 1) return [["secretStore", "threshold"], "must be at least 2 when there are several shares (one share alone would unseal the store)"];
   if (!serviceNames.includes(store.service)) return [["secretStore", "service"], `${JSON.stringify(store.service)} is not in services (the store's TLS certificate is that service's)`];
   if (store.gatewayService !== undefined && !serviceNames.includes(store.gatewayService)) return [["secretStore", "gatewayService"], `${JSON.stringify(store.gatewayService)} is not in services`];
+  if (store.tokenRenewBefore !== undefined && durationSeconds(store.tokenRenewBefore) >= durationSeconds(store.tokenPeriod)) {
+    return [["secretStore", "tokenRenewBefore"], `must be shorter than secretStore.tokenPeriod (${store.tokenPeriod}), or every token would be renewed on every run`];
+  }
   if (store.gatewayService === store.service) return [["secretStore", "gatewayService"], "must not be the secret store's own service"];
   for (const name of Object.keys(store.dbUsernames)) {
     if (!serviceNames.includes(name)) return [["secretStore", "dbUsernames", name], "is not in services"];

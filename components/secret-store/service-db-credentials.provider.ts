@@ -35,17 +35,20 @@ export const provider = implement<Inputs, Outputs>({
   },
 
   async diff(_id, olds, news) {
-    const changed: string[] = changedKeys(olds, news, ["address", "caPem", "connectTimeoutSeconds", "mount", "path", "username", "unsealKeys"]);
+    const changed: string[] = changedKeys(olds, news, ["address", "caPem", "connectTimeoutSeconds", "mount", "path", "username", "unsealKeys", "rotation"]);
     if (olds.inStore !== "intact") changed.push("inStore");
     return { changes: changed.length > 0 };
   },
 
   async update(_id, olds, news) {
+    const { randomBytes } = require("node:crypto");
+    // A new rotation generation is a new password, written over the old entry (the store never lacks one).
+    const password: string = (olds.rotation ?? 0) === (news.rotation ?? 0) ? olds.password : randomBytes(PASSWORD_BYTES).toString("base64url");
     await store.withRootToken(news, news.unsealKeys, async (admin) => {
-      await store.kvWrite(news, admin, news.mount, news.path, { username: news.username, password: olds.password });
+      await store.kvWrite(news, admin, news.mount, news.path, { username: news.username, password });
       if (olds.mount !== news.mount || olds.path !== news.path) await store.kvDestroy(news, admin, olds.mount, olds.path);
     });
-    return { outs: { ...news, password: olds.password, inStore: "intact" } };
+    return { outs: { ...news, password, inStore: "intact" } };
   },
 
   async delete(_id, props) {

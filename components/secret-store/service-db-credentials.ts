@@ -1,7 +1,8 @@
 // Dynamic resource: one service's database credentials, kept in the secret store under the service's own KV
 // path: a username from the config and a generated password of 32 random bytes. Generated once and kept across
-// runs; an entry lost from the store is written again with the same values. `up --replace` makes a new password
-// (the old entry is deleted first, so the new one cannot adopt it). Outputs are Pulumi secrets.
+// runs; an entry lost from the store is written again with the same values. A new rotation generation makes a
+// new password in place (docs/rotation.md); `up --replace` does too (the old entry is deleted first, so the new
+// one cannot adopt it). Outputs are Pulumi secrets.
 import * as pulumi from "@pulumi/pulumi";
 import { thinProvider } from "../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "./admin";
@@ -11,6 +12,8 @@ export interface ServiceDbCredentialsInputs extends SecretStoreAdminArgs {
   /** Inside the mount, e.g. edgex/core-data/db */
   path: pulumi.Input<string>;
   username: pulumi.Input<string>;
+  /** Rotation generation: a change makes a new password in place (docs/rotation.md). Unset: 0. */
+  rotation?: pulumi.Input<number>;
 }
 
 export class ServiceDbCredentials extends pulumi.dynamic.Resource {

@@ -7,7 +7,7 @@ import type { ServiceSecretTokenInputs } from "./service-secret-token";
 
 type Inputs = pulumi.Unwrap<ServiceSecretTokenInputs>;
 
-type Live = "intact" | "token-invalid" | "policy-missing" | "file-missing" | "file-changed" | "unknown-sealed";
+type Live = "intact" | "token-invalid" | "policy-missing" | "file-missing" | "file-changed" | "renewal-due" | "unknown-sealed";
 
 interface Outputs extends Inputs {
   accessor: string;
@@ -16,19 +16,28 @@ interface Outputs extends Inputs {
   live: Live;
 }
 
-/** What is wrong with the token and its file now, if anything (needs no root: the token checks itself). */
-async function liveState(props: Outputs): Promise<Live> {
+/**
+ * What is wrong with the token and its file now, if anything (needs no root: the token checks itself). With
+ * `news` (a diff) the renewal window is the new config's, and what the next `up` will do is printed.
+ */
+async function liveState(props: Outputs, news?: Inputs): Promise<Live> {
   const status = await store.sealStatus(props);
   if (status.sealed) return "unknown-sealed";
-  if (!(await store.lookupSelf(props, props.token))) return "token-invalid";
+  const window = (news ?? props).renewBefore;
+  const health = await store.tokenHealth(props, props.token, props.period, window);
+  const message = news && store.tokenHealthMessage(props.service, health, props.period, window);
+  if (message) console.error(message); // the CLI shows a provider's stderr lines in the preview's diagnostics
+  if (health.state === "invalid") return "token-invalid";
   if (!(await store.capabilitiesSelf(props, props.token, props.checkPath)).includes("read")) return "policy-missing";
   const file = files.fileState(props.tokenFile, props.tokenFileContent);
-  return file === "intact" ? "intact" : file === "missing" ? "file-missing" : "file-changed";
+  if (file !== "intact") return file === "missing" ? "file-missing" : "file-changed";
+  return health.state === "renewal-due" ? "renewal-due" : "intact";
 }
 
 async function issue(inputs: Inputs, old?: Outputs): Promise<Outputs> {
   const live = old ? await liveState(old) : "token-invalid";
-  const keepToken = old && (live === "intact" || live === "policy-missing" || live === "file-missing" || live === "file-changed") && old.period === inputs.period && old.policyName === inputs.policyName;
+  const keepToken =
+    old && (live === "intact" || live === "policy-missing" || live === "file-missing" || live === "file-changed" || live === "renewal-due") && old.period === inputs.period && old.policyName === inputs.policyName && (old.rotation ?? 0) === (inputs.rotation ?? 0);
   let token = old?.token ?? "";
   let accessor = old?.accessor ?? "";
   let content = old?.tokenFileContent ?? "";
@@ -41,6 +50,9 @@ async function issue(inputs: Inputs, old?: Outputs): Promise<Outputs> {
       token = response.auth.client_token;
       accessor = response.auth.accessor;
       content = `${JSON.stringify(response, null, 2)}\n`;
+    } else {
+      // A kept token is renewed whenever `up` touches it: its TTL starts again at the period.
+      await store.renewToken(inputs, admin, token);
     }
   });
   if (old && old.tokenFile !== inputs.tokenFile && files.readIfExists(old.tokenFile) === old.tokenFileContent) files.removeFile(old.tokenFile);
@@ -55,6 +67,8 @@ export const provider = implement<Inputs, Outputs>({
     const failures = [];
     if (!/^\d+[smh]$/.test(news.period)) failures.push({ property: "period", reason: "must be a duration such as 24h, 90m or 3600s" });
     if (typeof news.tokenFile !== "string" || !news.tokenFile.startsWith("/")) failures.push({ property: "tokenFile", reason: "must be an absolute path" });
+    if (news.renewBefore !== undefined && !/^\d+[smh]$/.test(news.renewBefore)) failures.push({ property: "renewBefore", reason: "must be a duration such as 8h, 90m or 3600s" });
+    if (news.rotation !== undefined && !(Number.isInteger(news.rotation) && news.rotation >= 0)) failures.push({ property: "rotation", reason: "must be a whole number, 0 or more" });
     return { inputs: news, failures };
   },
 
@@ -71,8 +85,8 @@ export const provider = implement<Inputs, Outputs>({
   },
 
   async diff(_id, olds, news) {
-    const changed: string[] = changedKeys(olds, news, ["address", "caPem", "connectTimeoutSeconds", "service", "policyName", "policy", "checkPath", "period", "tokenFile", "uid", "gid", "unsealKeys"]);
-    const live = await liveState(olds);
+    const changed: string[] = changedKeys(olds, news, ["address", "caPem", "connectTimeoutSeconds", "service", "policyName", "policy", "checkPath", "period", "tokenFile", "uid", "gid", "unsealKeys", "rotation"]);
+    const live = await liveState(olds, news);
     if (live !== "intact" && live !== "unknown-sealed") changed.push("live");
     return { changes: changed.length > 0 };
   },

@@ -16,6 +16,10 @@ export interface ServiceSecretTokenInputs extends SecretStoreAdminArgs {
   tokenFile: pulumi.Input<string>;
   uid?: pulumi.Input<number>;
   gid?: pulumi.Input<number>;
+  /** Rotation generation: a change revokes the token and issues a new one (docs/rotation.md). Unset: 0. */
+  rotation?: pulumi.Input<number>;
+  /** Renewal window (24h, 90m, 3600s) before the token's expiry; unset: a third of the period, "0s": off. */
+  renewBefore?: pulumi.Input<string>;
 }
 
 export class ServiceSecretToken extends pulumi.dynamic.Resource {
