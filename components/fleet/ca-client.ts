@@ -156,7 +156,13 @@ export function signedNodeCaProblem(certPem: string, keyPem: string | undefined,
   }
   if (!cert.ca) return "is not a CA certificate (basicConstraints CA:true is missing)";
   if (new Date(cert.validTo) <= now) return `expired on ${new Date(cert.validTo).toISOString()}`;
-  if (keyPem !== undefined && !keyMatchesCertificate(keyPem, certPem)) return "was signed for another key than this node's CA key (an older request?): sign the current request again";
+  let matches = true;
+  try {
+    matches = keyPem === undefined || keyMatchesCertificate(keyPem, certPem);
+  } catch {
+    return "cannot be checked against this node's CA key (the key does not parse)";
+  }
+  if (!matches) return "was signed for another key than this node's CA key (an older request?): sign the current request again";
   const roots = splitCertificates(rootsPem).map((pem) => new NodeCert(pem));
   if (roots.length === 0) return "comes without the org's root certificate";
   if (!roots.some((root) => cert.checkIssued(root) && cert.verify(root.publicKey))) return "is not signed by any of the org's root certificates";

@@ -28,9 +28,10 @@ const provider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Inputs, news: Inputs) {
     const fleet: typeof import("@edge-security/clients/fleet-ca") = require("@edge-security/clients/fleet-ca");
     const failures = [];
-    // In a preview the key of a request made in the same run is unknown: create checks it again.
-    if (typeof news.certPem === "string" && typeof news.rootsPem === "string") {
-      const problem = fleet.signedNodeCaProblem(news.certPem, typeof news.keyPem === "string" ? news.keyPem : undefined, news.rootsPem);
+    // In a preview the key of a request made in the same run is unknown (a placeholder, not a PEM): create checks it.
+    const known = (v: unknown): v is string => typeof v === "string" && v.includes("-----BEGIN");
+    if (known(news.certPem) && typeof news.rootsPem === "string") {
+      const problem = fleet.signedNodeCaProblem(news.certPem, known(news.keyPem) ? news.keyPem : undefined, news.rootsPem);
       if (problem) failures.push({ property: "certPem", reason: `node CA generation ${news.generation}: the signed certificate ${problem}` });
     }
     return { inputs: news, failures };

@@ -30,11 +30,15 @@ interface Inputs {
 // The issuer's key follows its certificate: comparing the certificate is enough, and keeps the key out of diffs.
 const REPLACE_ON = ["node", "generation", "csrPem", "rootGeneration", "issuerCertPem", "lifetimeDays", "permittedDns", "permittedIps"] as const;
 
+/** The engine's placeholder for a value not known yet (pulumi/runtime/rpc's unknownValue). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 const provider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Inputs, news: Inputs) {
     const fleet: typeof import("@edge-security/clients/fleet-ca") = require("@edge-security/clients/fleet-ca");
     const failures = [];
-    if (typeof news.csrPem === "string") {
+    // A request made in the same run is unknown in a preview (a placeholder): create checks it.
+    if (typeof news.csrPem === "string" && news.csrPem !== UNKNOWN) {
       try {
         await fleet.readCaRequest(news.csrPem);
       } catch (err) {
