@@ -39,7 +39,7 @@ export class OrgCa extends pulumi.ComponentResource {
       this.roots[gen] = new OrgRootCa(`${name}-root-g${gen}`, { generation: gen, commonName: `${root.commonName} g${gen}`, keyType: root.keyType, lifetimeDays: root.lifetimeDays }, { parent: this });
     }
     const issuing = this.roots[root.generation];
-    const rootsPem = pulumi.all(trustedGenerations(root).map((g) => this.roots[g].certPem)).apply((pems) => pems.map((p) => p.trim()).join("\n") + "\n");
+    const rootsPem = pulumi.all(trustedGenerations(root).map((g) => this.roots[g].certPem)).apply((pems) => pems.map((p) => (p ?? "").trim()).filter(Boolean).join("\n") + "\n");
 
     const nodeCas: OrgCaOutputs["nodeCas"] = {};
     for (const node of args.config.nodes) {
@@ -67,7 +67,7 @@ export class OrgCa extends pulumi.ComponentResource {
           // The node CA's certificate first, then the roots the node is to trust: one file to carry back.
           new PlainFile(
             `${name}-${node.name}-g${request.generation}-cert-file`,
-            { path: exchangeFiles(node.exchangeDir, node.name, request.generation).certFile, content: pulumi.interpolate`${signed.certPem.apply((p) => p.trim())}\n${rootsPem}`, mode: 0o644 },
+            { path: exchangeFiles(node.exchangeDir, node.name, request.generation).certFile, content: pulumi.interpolate`${signed.certPem.apply((p) => (p ?? "").trim())}\n${rootsPem}`, mode: 0o644 },
             { parent: this },
           );
         }

@@ -96,7 +96,7 @@ export class Pki extends pulumi.ComponentResource {
     const issuing = this.nodeCas[signatures.generations[0]];
     const trustBundlePem = pulumi
       .all(gens.map((g) => this.nodeCas[g].certPem))
-      .apply((pems) => [...pems, signatures.rootsPem ?? ""].map((p) => p.trim()).filter(Boolean).join("\n") + "\n");
+      .apply((pems) => [...pems, signatures.rootsPem ?? ""].map((p) => (p ?? "").trim()).filter(Boolean).join("\n") + "\n");
     return { certPem: issuing.certPem, keyPem: issuing.keyPem, trustBundlePem };
   }
 }
