@@ -94,8 +94,9 @@ async function loadOrgCa(nodeConfig: NodeConfig): Promise<{ org?: EdgeNodeArgs["
   } catch (err) {
     throw new ConfigError(`${CONFIG_NAMESPACE}:pki.ca.org: ${(err as Error).message}`);
   }
-  if (signatures.signed[ca.generation] === undefined) {
-    const message = awaitingSignatureMessage(ca, node, ca.generation);
+  const issuing = signatures.generations[0];
+  if (signatures.signed[issuing] === undefined) {
+    const message = awaitingSignatureMessage(ca, node, issuing);
     // A node already running on a signed generation keeps it until the new one is signed: switching would tear it down.
     if (Object.keys(signatures.signed).length > 0) throw new ConfigError(`${CONFIG_NAMESPACE}:pki.ca.generation: ${message}; keep the issuing generation at a signed one until then`);
     return { outputs, awaiting: `${CONFIG_NAMESPACE}:pki.ca: ${message}; until then this stack holds only the node CA's key and request` };
@@ -103,7 +104,7 @@ async function loadOrgCa(nodeConfig: NodeConfig): Promise<{ org?: EdgeNodeArgs["
   for (const gen of signatures.generations.filter((g) => signatures.signed[g] === undefined)) {
     pulumi.log.warn(`${CONFIG_NAMESPACE}:pki.ca.trusted: ${awaitingSignatureMessage(ca, node, gen)}; it joins the trust bundle once signed`);
   }
-  const outside = servicesOutsideConstraints(signatures.signed[ca.generation], nodeConfig.services);
+  const outside = servicesOutsideConstraints(signatures.signed[issuing], nodeConfig.services);
   if (outside.length > 0) {
     const [index, names] = outside[0];
     throw new ConfigError(`${CONFIG_NAMESPACE}:services[${index}]: ${names.join(", ")} ${names.length === 1 ? "is" : "are"} outside the names the org permits node ${node}'s CA (its name constraints)`);

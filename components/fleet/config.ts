@@ -33,8 +33,9 @@ function checkGenerations(value: { generation: number; trusted?: number[] }, ctx
 }
 
 /** Generations in the order they are used: the issuing one first, then the others ascending. */
-export function trustedGenerations(value: { generation: number; trusted?: number[] }): number[] {
-  return [value.generation, ...(value.trusted ?? []).filter((g) => g !== value.generation).sort((a, b) => a - b)];
+export function trustedGenerations(value: { generation?: number; trusted?: number[] }): number[] {
+  const issuing = value.generation ?? 1;
+  return [issuing, ...(value.trusted ?? []).filter((g) => g !== issuing).sort((a, b) => a - b)];
 }
 
 // ---- the node stack's side ------------------------------------------------------------------------------------
@@ -58,16 +59,18 @@ export type NodeOrgLink = z.infer<typeof nodeOrgLinkSchema>;
 
 /** The node CA fields the node schema adds to `pki.ca` for the org's CA. */
 export const nodeCaGenerationFields = {
-  generation: generation.default(1),
+  // Optional rather than defaulted: a node without an org CA parses exactly as before (1 where unset).
+  generation: generation.optional(),
   trusted: z.array(generation).min(1, "must list at least the issuing generation").optional(),
   org: nodeOrgLinkSchema.optional(),
 };
 
 /** A problem of `pki.ca`'s org fields as [path below pki.ca, message], or undefined. */
-export function nodeCaProblem(ca: { source: string; generation: number; trusted?: number[]; org?: NodeOrgLink }): [string[], string] | undefined {
+export function nodeCaProblem(ca: { source: string; generation?: number; trusted?: number[]; org?: NodeOrgLink }): [string[], string] | undefined {
+  const issuing = ca.generation ?? 1;
   if (ca.source === "org" && !ca.org) return [["org"], 'is required when pki.ca.source is "org" (stack for a connected node, exchangeDir for an air-gapped one)'];
-  if (ca.source !== "org" && (ca.generation !== 1 || ca.trusted)) return [[ca.generation !== 1 ? "generation" : "trusted"], 'applies to a node CA signed by the org (pki.ca.source "org") only'];
-  if (ca.trusted && !ca.trusted.includes(ca.generation)) return [["trusted"], `must include the issuing generation ${ca.generation}`];
+  if (ca.source !== "org" && (ca.generation !== undefined || ca.trusted)) return [[ca.generation !== undefined ? "generation" : "trusted"], 'applies to a node CA signed by the org (pki.ca.source "org") only'];
+  if (ca.trusted && !ca.trusted.includes(issuing)) return [["trusted"], `must include the issuing generation ${issuing}`];
   if (ca.trusted && new Set(ca.trusted).size !== ca.trusted.length) return [["trusted"], "lists a generation twice"];
   return undefined;
 }

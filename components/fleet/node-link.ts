@@ -16,7 +16,8 @@ export interface NodeCaSettings {
   source: string;
   commonName: string;
   keyType: string;
-  generation: number;
+  /** The issuing generation (1 when unset). */
+  generation?: number;
   trusted?: number[];
   org?: NodeOrgLink;
 }
@@ -59,7 +60,7 @@ export async function readOrgSignatures(ca: NodeCaSettings, stack: string): Prom
       if (!cert) throw new Error(`${certFile}: holds no PEM certificate`);
       signed[gen] = cert;
       // The roots as of the issuing generation's file (the org rewrites every file of the node when its roots change).
-      if (gen === ca.generation || rootsPem === undefined) rootsPem = roots.join("");
+      if (gen === generations[0] || rootsPem === undefined) rootsPem = roots.join("");
     }
   }
   return { node, generations, signed, rootsPem };
