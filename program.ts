@@ -3,10 +3,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CaImportError, ImportedCa, loadImportedCa } from "./components/pki/ca-import";
 import { checkDatabaseServers } from "./components/databases/preflight";
-import { EdgeNode } from "./components/edge-node";
+import { EdgeNode, EdgeNodeArgs } from "./components/edge-node";
 import { hasAdminPassword } from "./components/databases/config";
 import { CONFIG_NAMESPACE, ConfigError, NodeConfig, parseNodeConfig } from "./components/node-config";
 import { CustodyError, readCustody } from "./components/secret-store/custody";
+import { orgProgram } from "./components/fleet/org-program";
+import { awaitingSignatureMessage, NodeCaRequests, nodeNameOf, readOrgSignatures, servicesOutsideConstraints } from "./components/fleet/node-link";
+import { ROLES } from "./components/fleet/config";
 import { CUSTODY_SECRET_KEY, custodyFilePath, custodySecretProblem } from "./components/secret-store/config";
 
 /** A config value read raw (no "use getSecret" warning), to validate a secret before it enters the graph. */
@@ -76,8 +79,48 @@ function warnAboutCustody(nodeConfig: NodeConfig, secret: string): void {
   }
 }
 
+/**
+ * The node CA's requests (whenever pki.ca.org is set, so a self-signed node can ask for its org CA before it switches)
+ * and, for source "org", what the org signed. `awaiting` is the one line to show when nothing is signed yet.
+ */
+async function loadOrgCa(nodeConfig: NodeConfig): Promise<{ org?: EdgeNodeArgs["org"]; outputs: Record<string, unknown>; awaiting?: string }> {
+  const { ca } = nodeConfig;
+  if (!ca.org) return { outputs: {} };
+  const node = nodeNameOf(ca, pulumi.getStack());
+  const requests = new NodeCaRequests("node-ca", { ca, node });
+  const outputs = { nodeCaRequests: requests.csrs };
+  if (ca.source !== "org") return { outputs };
+  let signatures;
+  try {
+    signatures = await readOrgSignatures(ca, pulumi.getStack());
+  } catch (err) {
+    throw new ConfigError(`${CONFIG_NAMESPACE}:pki.ca.org: ${(err as Error).message}`);
+  }
+  const issuing = signatures.generations[0];
+  if (signatures.signed[issuing] === undefined) {
+    const message = awaitingSignatureMessage(ca, node, issuing);
+    // A node already running on a signed generation keeps it until the new one is signed: switching would tear it down.
+    if (Object.keys(signatures.signed).length > 0) throw new ConfigError(`${CONFIG_NAMESPACE}:pki.ca.generation: ${message}; keep the issuing generation at a signed one until then`);
+    return { outputs, awaiting: `${CONFIG_NAMESPACE}:pki.ca: ${message}; until then this stack holds only the node CA's key and request` };
+  }
+  for (const gen of signatures.generations.filter((g) => signatures.signed[g] === undefined)) {
+    pulumi.log.warn(`${CONFIG_NAMESPACE}:pki.ca.trusted: ${awaitingSignatureMessage(ca, node, gen)}; it joins the trust bundle once signed`);
+  }
+  const outside = servicesOutsideConstraints(signatures.signed[issuing], nodeConfig.services);
+  if (outside.length > 0) {
+    const [index, names] = outside[0];
+    throw new ConfigError(`${CONFIG_NAMESPACE}:services[${index}]: ${names.join(", ")} ${names.length === 1 ? "is" : "are"} outside the names the org permits node ${node}'s CA (its name constraints)`);
+  }
+  return { org: { requests, signatures }, outputs };
+}
+
 export async function edgeNodeProgram(): Promise<Record<string, unknown>> {
+  // One program, two roles: a node stack (default) or the org stack holding the root CA (components/fleet/).
+  const role = new pulumi.Config(CONFIG_NAMESPACE).get("role") ?? "node";
+  if (!(ROLES as readonly string[]).includes(role)) throw new pulumi.RunError(`${CONFIG_NAMESPACE}:role: must be one of ${ROLES.join(", ")}`);
+  if (role === "org") return orgProgram();
   let loaded;
+  let orgCa;
   try {
     loaded = loadNodeConfig();
     if (loaded.nodeConfig.databases) {
@@ -85,11 +128,16 @@ export async function edgeNodeProgram(): Promise<Record<string, unknown>> {
         throw new ConfigError(`${CONFIG_NAMESPACE}:databases.${key}: ${message}`);
       });
     }
+    orgCa = await loadOrgCa(loaded.nodeConfig);
   } catch (err) {
     // A RunError is shown as its message alone: no stack trace for a user mistake.
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;
   }
-  const node = new EdgeNode("node", { config: loaded.nodeConfig, importedCa: loaded.importedCa, custodySecret: loaded.custodySecret });
-  return { ...node.outputs };
+  if (orgCa.awaiting) {
+    pulumi.log.warn(orgCa.awaiting);
+    return { ...orgCa.outputs, nodeCa: "awaiting signature" };
+  }
+  const node = new EdgeNode("node", { config: loaded.nodeConfig, importedCa: loaded.importedCa, custodySecret: loaded.custodySecret, org: orgCa.org });
+  return { ...node.outputs, ...orgCa.outputs };
 }

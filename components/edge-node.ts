@@ -12,7 +12,7 @@ import { Databases, DatabasesOutputs } from "./databases/component";
 import { NginxGateway, NginxGatewayStackOutputs } from "./gateway/nginx/component";
 import { KongGateway, KongGatewayOutputs } from "./gateway/kong/component";
 import { kongGatewaySchema } from "./gateway/kong/config";
-import { Pki } from "./pki/component";
+import { Pki, PkiArgs } from "./pki/component";
 import { SecretStore, SecretStoreServiceOutputs } from "./secret-store/component";
 import { Containers, serviceDir } from "./containers/component";
 import { generationInput } from "./lifecycle/config";
@@ -22,6 +22,8 @@ export interface EdgeNodeArgs {
   readonly importedCa?: ImportedCa;
   /** The secret store's custody secret (a Pulumi secret); required when config.secretStore is set. */
   readonly custodySecret?: pulumi.Input<string>;
+  /** Set when config.ca.source is "org": the node CA's requests and the org's signatures (components/fleet/). */
+  readonly org?: PkiArgs["org"];
 }
 
 export interface ServiceOutputs extends Partial<SecretStoreServiceOutputs>, Partial<ConfigStoreServiceOutputs> {
@@ -57,7 +59,7 @@ export class EdgeNode extends pulumi.ComponentResource {
   constructor(name: string, args: EdgeNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-security:node:EdgeNode", name, {}, opts);
     const { config } = args;
-    this.pki = new Pki("pki", { secretsRoot: config.secretsRoot, ca: config.ca, importedCa: args.importedCa, services: config.services }, { parent: this });
+    this.pki = new Pki("pki", { secretsRoot: config.secretsRoot, ca: config.ca, importedCa: args.importedCa, services: config.services, org: args.org }, { parent: this });
 
     // The readiness file is the contract with processes outside the graph: written last, after every file and
     // secret of the service (what the components built so far list for it); its content names the certificate

@@ -148,7 +148,7 @@ describe("parseNodeConfig errors: one line naming the key", () => {
   });
 
   it("unknown CA source", () => {
-    expect(expectKeyError({ pki: { ca: { source: "acme" } }, services: [{ name: "a" }] }, "edge-security:pki.ca.source")).toBe('must be "self-signed" or "import"');
+    expect(expectKeyError({ pki: { ca: { source: "acme" } }, services: [{ name: "a" }] }, "edge-security:pki.ca.source")).toBe('must be "self-signed", "import" or "org"');
   });
 
   it("empty and missing services", () => {

@@ -10,6 +10,7 @@ import { ConfigError, zodProblem } from "./shared/errors";
 import { dedicatedFolderProblem } from "./shared/host-paths";
 import { ContainersConfig, containersSchema, resolveContainers } from "./containers/config";
 import { rotationProblem, rotationSchema, ServiceRotation, serviceRotation } from "./lifecycle/config";
+import { nodeCaGenerationFields, nodeCaProblem } from "./fleet/config";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -52,11 +53,13 @@ const pkiSchema = z
   .object({
     ca: z
       .object({
-        source: z.enum(["self-signed", "import"], { errorMap: () => ({ message: `must be "self-signed" or "import"` }) }).default("self-signed"),
+        // "org": an intermediate signed by the org stack's root (components/fleet/).
+        source: z.enum(["self-signed", "import", "org"], { errorMap: () => ({ message: `must be "self-signed", "import" or "org"` }) }).default("self-signed"),
         commonName: z.string().min(1).default("edge-security node CA"),
         keyType: keyType.default("ec-p384"),
         lifetimeDays: lifetimeDays.default(3650),
         importDir: absolutePath.optional(),
+        ...nodeCaGenerationFields,
       })
       .strict()
       .default({}),
@@ -165,6 +168,8 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   const storeProblem = secretStore && secretStoreProblem(secretStore, services.map((s) => s.name));
   if (storeProblem) throw new ConfigError(`${keyPath(storeProblem[0])}: ${storeProblem[1]}`);
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
+  const caProblem = nodeCaProblem(pki.ca);
+  if (caProblem) throw new ConfigError(`${keyPath(["pki", "ca", ...caProblem[0]])}: ${caProblem[1]}`);
 
   // Database passwords come from the secret store: every service but the store's own has credentials there.
   if (databases && !secretStore) throw new ConfigError(`${keyPath(["databases"])}: needs secretStore (the database passwords are generated and kept there)`);

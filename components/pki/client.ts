@@ -20,7 +20,7 @@ interface Algorithms {
   signing: webcrypto.EcdsaParams | webcrypto.Algorithm;
 }
 
-function algorithms(keyType: KeyType): Algorithms {
+export function algorithms(keyType: KeyType): Algorithms {
   switch (keyType) {
     case "ec-p256":
       return { key: { name: "ECDSA", namedCurve: "P-256" }, signing: { name: "ECDSA", hash: "SHA-256" } as webcrypto.EcdsaParams };
@@ -34,24 +34,24 @@ function algorithms(keyType: KeyType): Algorithms {
   }
 }
 
-async function generateKeys(keyType: KeyType): Promise<CryptoKeyPair> {
+export async function generateKeys(keyType: KeyType): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(algorithms(keyType).key, true, ["sign", "verify"])) as CryptoKeyPair;
 }
 
-async function privateKeyPem(key: CryptoKey): Promise<string> {
+export async function privateKeyPem(key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey("pkcs8", key);
   return x509.PemConverter.encode(der, "PRIVATE KEY");
 }
 
 /** A positive 128-bit serial number, hex-encoded (RFC 5280 allows up to 20 octets). */
-function randomSerial(): string {
+export function randomSerial(): string {
   const bytes = randomBytes(16);
   bytes[0] &= 0x7f;
   if (bytes[0] === 0) bytes[0] = 0x01;
   return bytes.toString("hex");
 }
 
-function validity(lifetimeDays: number): { notBefore: Date; notAfter: Date } {
+export function validity(lifetimeDays: number): { notBefore: Date; notAfter: Date } {
   const now = Date.now();
   return { notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + lifetimeDays * DAY_MS) };
 }
@@ -70,7 +70,7 @@ export function signingKeyTypeOf(keyPem: string): KeyType {
 }
 
 /** Imports a PEM private key (PKCS#8, SEC1 EC or PKCS#1 RSA) for signing. */
-async function importSigningKey(keyPem: string): Promise<{ key: CryptoKey; keyType: KeyType }> {
+export async function importSigningKey(keyPem: string): Promise<{ key: CryptoKey; keyType: KeyType }> {
   const keyType = signingKeyTypeOf(keyPem);
   const pkcs8 = createPrivateKey(keyPem).export({ type: "pkcs8", format: "der" });
   const key = await webcrypto.subtle.importKey("pkcs8", pkcs8, algorithms(keyType).key, false, ["sign"]);
@@ -86,6 +86,8 @@ export interface SelfSignedCaArgs {
   commonName: string;
   keyType: KeyType;
   lifetimeDays: number;
+  /** How many CA levels may sit below this one (an org root signs node CAs: 1). Default 0: a node's own CA. */
+  pathLength?: number;
 }
 
 export async function createSelfSignedCa(args: SelfSignedCaArgs): Promise<CaResult> {
@@ -97,7 +99,7 @@ export async function createSelfSignedCa(args: SelfSignedCaArgs): Promise<CaResu
     keys: keys as never,
     signingAlgorithm: algorithms(args.keyType).signing,
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.BasicConstraintsExtension(true, args.pathLength ?? 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
     ],

@@ -9,6 +9,8 @@ import { CertificateAuthority } from "./certificate-authority";
 import { PlainFile } from "../shared/plain-file";
 import { ServiceCertificate } from "./service-certificate";
 import { generationInput } from "../lifecycle/config";
+import { NodeCa } from "../fleet/node-ca";
+import type { NodeCaRequests, OrgSignatures } from "../fleet/node-link";
 
 export const CA_CERT_FILE_NAME = "ca.pem";
 
@@ -18,20 +20,32 @@ export interface PkiArgs {
   /** Set when ca.source is "import": already validated by the program. */
   readonly importedCa?: ImportedCa;
   readonly services: readonly ServiceConfig[];
+  /** Set when ca.source is "org": the node's CA requests and what the org signed (the issuing generation included). */
+  readonly org?: { requests: NodeCaRequests; signatures: OrgSignatures };
+}
+
+/** The CA the services' certificates come from, and the bundle they trust. */
+export interface PkiCa {
+  readonly certPem: pulumi.Output<string>;
+  readonly keyPem: pulumi.Output<string>;
+  readonly trustBundlePem: pulumi.Output<string>;
 }
 
 export class Pki extends pulumi.ComponentResource {
-  readonly ca: CertificateAuthority;
+  readonly ca: PkiCa;
+  /** Org-signed node CAs by generation (ca.source "org"): the issuing one and those overlapping it. */
+  readonly nodeCas: Record<number, NodeCa> = {};
   readonly caCertPath: pulumi.Output<string>;
   readonly certificates: Record<string, ServiceCertificate> = {};
 
   constructor(name: string, args: PkiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-security:pki:Pki", name, {}, opts);
     const imported = args.importedCa;
-    this.ca = new CertificateAuthority(
+    this.ca = args.org ? this.orgCa(name, args.org) : new CertificateAuthority(
       `${name}-ca`,
       {
-        source: args.ca.source,
+        // Only "self-signed" or "import" reach here: an "org" CA is built by orgCa (the program passes args.org).
+        source: args.ca.source as "self-signed" | "import",
         commonName: args.ca.commonName,
         keyType: args.ca.keyType,
         lifetimeDays: args.ca.lifetimeDays,
@@ -66,5 +80,26 @@ export class Pki extends pulumi.ComponentResource {
       );
     }
     this.registerOutputs({ caCertPath: this.caCertPath });
+  }
+
+  /**
+   * One NodeCa per signed trusted generation; the issuing one signs the services. The trust bundle carries every
+   * one of them and the org's roots, so during a rotation certificates of either generation (and either root) verify.
+   */
+  private orgCa(name: string, org: NonNullable<PkiArgs["org"]>): PkiCa {
+    const { signatures, requests } = org;
+    const gens = signatures.generations.filter((g) => signatures.signed[g] !== undefined);
+    for (const gen of gens) {
+      this.nodeCas[gen] = new NodeCa(
+        `${name}-ca-g${gen}`,
+        { node: signatures.node, generation: gen, certPem: signatures.signed[gen], keyPem: requests.requests[gen].keyPem, rootsPem: signatures.rootsPem ?? "" },
+        { parent: this },
+      );
+    }
+    const issuing = this.nodeCas[signatures.generations[0]];
+    const trustBundlePem = pulumi
+      .all(gens.map((g) => this.nodeCas[g].certPem))
+      .apply((pems) => [...pems, signatures.rootsPem ?? ""].map((p) => (p ?? "").trim()).filter(Boolean).join("\n") + "\n");
+    return { certPem: issuing.certPem, keyPem: issuing.keyPem, trustBundlePem };
   }
 }

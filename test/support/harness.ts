@@ -29,13 +29,20 @@ export interface RunResult {
 
 export class TestNode {
   readonly root = mkdtempSync(join(tmpdir(), "edge-it-"));
-  readonly projectDir = join(this.root, "project");
+  readonly projectDir: string;
   readonly secretsRoot = join(this.root, "run", "secrets");
-  private readonly backend = join(this.root, "state");
+  private readonly backend: string;
 
-  constructor(readonly stack: string) {
+  /**
+   * `sameProjectAs`: another stack of the same project and backend (a fleet: the org stack and its node stacks read
+   * each other through StackReferences), with its own secrets root. Clean it up before the one it shares with.
+   */
+  constructor(readonly stack: string, sameProjectAs?: TestNode) {
     // mkdtemp makes the folder 0700; services' uids must be able to traverse down to their own folder.
     chmodSync(this.root, 0o755);
+    this.projectDir = sameProjectAs?.projectDir ?? join(this.root, "project");
+    this.backend = sameProjectAs?.backend ?? join(this.root, "state");
+    if (sameProjectAs) return;
     mkdirSync(join(this.projectDir, "stacks"), { recursive: true });
     mkdirSync(this.backend);
     // The project's own Pulumi.yaml, index.ts and package.json: `pulumi up` in this folder runs the real program
