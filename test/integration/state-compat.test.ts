@@ -20,6 +20,19 @@ interface StateResource {
 
 const nameOf = (r: StateResource) => r.urn.split("::").pop()!;
 
+/**
+ * Recorded types this node does not make, named one by one so that a type cannot drop out of the replay
+ * unnoticed: the gateways' (NGINX needs its server and auth service, Kong cannot run here) and the fleet CA's
+ * (they need an org stack beside the node). Their recorded code is checked statically by provider-compat.test.ts
+ * (every module, member and arity it calls resolves) and their current code by gateway-nginx, kong-gateway and
+ * fleet-ca tests; they are not replayed against a live state here.
+ */
+const NOT_REPLAYED = new Set(
+  ["GatewayIdentity", "GatewayUser", "NginxSite", "KongAdminApi", "KongCertificate", "KongRoute", "KongUser", "OrgRootCa", "SignedNodeCa", "NodeCaRequest", "NodeCa"].map(
+    (name) => `pulumi-nodejs:dynamic/edge-security:${name}`,
+  ),
+);
+
 for (const release of recordedReleases()) {
   describe(`a stack of release ${release.release}, run by the current code`, { timeout: 1_800_000 }, () => {
     let full: FullNode;
@@ -70,7 +83,7 @@ for (const release of recordedReleases()) {
 
     it("holds every type of that release, with that release's code in the state", () => {
       const types = new Set(resources().map((r) => r.type));
-      for (const type of Object.keys(release.providers)) expect([...types], type).toContain(type);
+      for (const type of Object.keys(release.providers)) if (!NOT_REPLAYED.has(type)) expect([...types], type).toContain(type);
       for (const r of resources()) if (release.providers[r.type]) expect(r.outputs?.__provider, nameOf(r)).toBe(release.providers[r.type]);
     });
 
