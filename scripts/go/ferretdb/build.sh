@@ -41,15 +41,8 @@ if [[ -x "$bin" ]] && reports_pinned_version; then
 	exit 0
 fi
 
-command -v go >/dev/null 2>&1 || {
-	echo "ferretdb: go not found in PATH" >&2
-	exit 1
-}
-
-export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
-export GOSUMDB=off
-export GOFLAGS=-mod=readonly
-export GOTOOLCHAIN=local
+source "$here/../lib.sh"
+go_build_env ferretdb
 export CGO_ENABLED=0 # SQLite is modernc.org/sqlite (pure Go): a static binary
 
 cd "$here"

@@ -32,15 +32,8 @@ if [[ -x "$bin" ]] && "$bin" version 2>/dev/null | grep -qF "$expected"; then
 	exit 0
 fi
 
-command -v go >/dev/null 2>&1 || {
-	echo "bao: go not found in PATH" >&2
-	exit 1
-}
-
-export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
-export GOSUMDB=off
-export GOFLAGS=-mod=readonly
-export GOTOOLCHAIN=local
+source "$here/../lib.sh"
+go_build_env bao
 export CGO_ENABLED=0 # static binary, as the upstream release builds
 
 ldflags="-s -w"

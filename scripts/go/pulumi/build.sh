@@ -30,15 +30,8 @@ if [[ -x "$bin" ]] && [[ "$("$bin" version 2>/dev/null | tr -d '[:space:]')" == 
 	exit 0
 fi
 
-command -v go >/dev/null 2>&1 || {
-	echo "pulumi: go not found in PATH" >&2
-	exit 1
-}
-
-export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
-export GOSUMDB=off
-export GOFLAGS=-mod=readonly
-export GOTOOLCHAIN=local
+source "$here/../lib.sh"
+go_build_env pulumi
 
 cd "$here"
 echo "pulumi: $(go version), building Pulumi ${PULUMI_VERSION}" >&2
