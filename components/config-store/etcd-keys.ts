@@ -6,7 +6,7 @@
 // Refresh reads the live values into `values` (state and inputs), so the next preview shows, key by key, what
 // `up` will write: a key deleted out of band comes back, an operator's change stays (or is overwritten).
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface EtcdKeysInputs {
   endpoint: pulumi.Input<string>;
@@ -20,14 +20,14 @@ export interface EtcdKeysInputs {
   caKeyPem?: pulumi.Input<string>;
 }
 
-export class EtcdKeys extends pulumi.dynamic.Resource {
+export class EtcdKeys extends ThinResource {
   declare readonly values: pulumi.Output<Record<string, string>>;
   declare readonly operatorChanged: pulumi.Output<string[]>;
   declare readonly missing: pulumi.Output<string[]>;
 
   constructor(name: string, args: EtcdKeysInputs, opts?: pulumi.CustomResourceOptions) {
     super(
-      thinProvider("config-store/etcd-keys", ["check", "create", "read", "diff", "update", "delete"]),
+      thinProvider("config-store/etcd-keys"),
       name,
       { ...args, values: undefined, operatorChanged: undefined, missing: undefined },
       pulumi.mergeOptions(opts, { deleteBeforeReplace: true, additionalSecretOutputs: ["caKeyPem"] }),

@@ -2,13 +2,13 @@
 // in the state (encrypted: a secret output) before any etcd is told about it: a run interrupted after
 // `auth enable` resumes with the password it set. Replacing this resource rotates root's password.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 
-export class EtcdRootPassword extends pulumi.dynamic.Resource {
+export class EtcdRootPassword extends ThinResource {
   declare readonly password: pulumi.Output<string>;
 
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("config-store/etcd-root-password", ["create", "diff"]), name, { password: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password"] }), "edge-security", "EtcdRootPassword");
+    super(thinProvider("config-store/etcd-root-password"), name, { password: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password"] }), "edge-security", "EtcdRootPassword");
   }
 }

@@ -9,7 +9,7 @@
 // Replacing it (`up --replace`) rotates all of them. A folder wiped by a reboot (seen on every diff) reissues
 // the certificate; a user, role or key changed in etcd (seen by refresh) is restored with the same keys.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface EtcdServiceAccessInputs {
   endpoint: pulumi.Input<string>;
@@ -27,7 +27,7 @@ export interface EtcdServiceAccessInputs {
   waitTimeoutSeconds: pulumi.Input<number>;
 }
 
-export class EtcdServiceAccess extends pulumi.dynamic.Resource {
+export class EtcdServiceAccess extends ThinResource {
   declare readonly user: pulumi.Output<string>;
   declare readonly certPath: pulumi.Output<string>;
   declare readonly keyPath: pulumi.Output<string>;
@@ -40,7 +40,7 @@ export class EtcdServiceAccess extends pulumi.dynamic.Resource {
       publicKeyPath: undefined, secretKeyPath: undefined, curvePublicKey: undefined, curveSecretKey: undefined, files: undefined, etcd: undefined,
     };
     super(
-      thinProvider("config-store/etcd-service-access", ["check", "create", "read", "diff", "update", "delete"]),
+      thinProvider("config-store/etcd-service-access"),
       name,
       { ...args, ...outputs },
       // Same user, files and keys for old and new: always delete before replacing, also on `up --replace`.

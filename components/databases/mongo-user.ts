@@ -4,7 +4,7 @@
 // create). Real MongoDB gets the roles; FerretDB v1 gets none (it refuses them): `rolesSent` records what was sent.
 // The passwords (the user's and the admin's) are secrets in the state and never logged.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface MongoUserInputs {
   host: pulumi.Input<string>;
@@ -21,7 +21,7 @@ export interface MongoUserInputs {
   roles: pulumi.Input<pulumi.Input<{ role: pulumi.Input<string>; db: pulumi.Input<string> }>[]>;
 }
 
-export class MongoUser extends pulumi.dynamic.Resource {
+export class MongoUser extends ThinResource {
   declare readonly username: pulumi.Output<string>;
   declare readonly database: pulumi.Output<string>;
   declare readonly serverKind: pulumi.Output<string>;
@@ -30,6 +30,6 @@ export class MongoUser extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MongoUserInputs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { serverKind: undefined, rolesSent: undefined, live: undefined };
-    super(thinProvider("databases/mongo-user", ["check", "create", "read", "diff", "update", "delete"]), name, { ...args, ...outputs }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password", "adminPassword"], deleteBeforeReplace: true }), "edge-security", "MongoUser");
+    super(thinProvider("databases/mongo-user"), name, { ...args, ...outputs }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password", "adminPassword"], deleteBeforeReplace: true }), "edge-security", "MongoUser");
   }
 }

@@ -3,7 +3,7 @@
 // or given away out of band is reported as `live` and repaired by the next `up`. The passwords (the role's and
 // the admin's) are secrets in the state and never logged.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface PostgresRoleDatabaseInputs {
   host: pulumi.Input<string>;
@@ -19,7 +19,7 @@ export interface PostgresRoleDatabaseInputs {
   database: pulumi.Input<string>;
 }
 
-export class PostgresRoleDatabase extends pulumi.dynamic.Resource {
+export class PostgresRoleDatabase extends ThinResource {
   declare readonly host: pulumi.Output<string>;
   declare readonly port: pulumi.Output<number>;
   declare readonly role: pulumi.Output<string>;
@@ -27,6 +27,6 @@ export class PostgresRoleDatabase extends pulumi.dynamic.Resource {
   declare readonly live: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresRoleDatabaseInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("databases/postgres-role-database", ["check", "create", "read", "diff", "update", "delete"]), name, { ...args, live: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password", "adminPassword"], deleteBeforeReplace: true }), "edge-security", "PostgresRoleDatabase");
+    super(thinProvider("databases/postgres-role-database"), name, { ...args, live: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["password", "adminPassword"], deleteBeforeReplace: true }), "edge-security", "PostgresRoleDatabase");
   }
 }

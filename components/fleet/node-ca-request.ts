@@ -2,7 +2,7 @@
 // here and is a secret output (encrypted in the node stack's state); the request (public) goes to the org stack,
 // as a stack output (connected) or a file the operator carries (air-gapped).
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface NodeCaRequestInputs {
   node: pulumi.Input<string>;
@@ -11,12 +11,12 @@ export interface NodeCaRequestInputs {
   keyType: pulumi.Input<string>;
 }
 
-export class NodeCaRequest extends pulumi.dynamic.Resource {
+export class NodeCaRequest extends ThinResource {
   declare readonly keyPem: pulumi.Output<string>;
   declare readonly csrPem: pulumi.Output<string>;
   declare readonly publicKeyFingerprint: pulumi.Output<string>;
 
   constructor(name: string, args: NodeCaRequestInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("fleet/node-ca-request", ["check", "create", "diff"]), name, { ...args, keyPem: undefined, csrPem: undefined, publicKeyFingerprint: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["keyPem"] }), "edge-security", "NodeCaRequest");
+    super(thinProvider("fleet/node-ca-request"), name, { ...args, keyPem: undefined, csrPem: undefined, publicKeyFingerprint: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["keyPem"] }), "edge-security", "NodeCaRequest");
   }
 }

@@ -2,7 +2,7 @@
 // (read back from the org stack or from the carried file) joined to the key the node made. Checked before use: a
 // CA certificate, for this key, signed by one of the org's roots.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface NodeCaInputs {
   node: pulumi.Input<string>;
@@ -14,7 +14,7 @@ export interface NodeCaInputs {
   rootsPem: pulumi.Input<string>;
 }
 
-export class NodeCa extends pulumi.dynamic.Resource {
+export class NodeCa extends ThinResource {
   declare readonly certPem: pulumi.Output<string>;
   declare readonly keyPem: pulumi.Output<string>;
   declare readonly notAfter: pulumi.Output<string>;
@@ -22,6 +22,6 @@ export class NodeCa extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NodeCaInputs, opts?: pulumi.CustomResourceOptions) {
     const outputs = { serialNumber: undefined, fingerprint: undefined, notAfter: undefined };
-    super(thinProvider("fleet/node-ca", ["check", "create", "diff"]), name, { ...args, ...outputs }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["keyPem"] }), "edge-security", "NodeCa");
+    super(thinProvider("fleet/node-ca"), name, { ...args, ...outputs }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["keyPem"] }), "edge-security", "NodeCa");
   }
 }

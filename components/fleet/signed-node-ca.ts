@@ -1,7 +1,7 @@
 // Dynamic resource (org stack): a node's CA request signed by the org root, with the names the org allows that
 // node. The request carries only the node's public key: the node CA's private key never leaves the node stack.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface SignedNodeCaInputs {
   node: pulumi.Input<string>;
@@ -16,12 +16,12 @@ export interface SignedNodeCaInputs {
   permittedIps: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-export class SignedNodeCa extends pulumi.dynamic.Resource {
+export class SignedNodeCa extends ThinResource {
   declare readonly certPem: pulumi.Output<string>;
   declare readonly notAfter: pulumi.Output<string>;
   declare readonly fingerprint: pulumi.Output<string>;
 
   constructor(name: string, args: SignedNodeCaInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("fleet/signed-node-ca", ["check", "create", "diff"]), name, { ...args, certPem: undefined, serialNumber: undefined, fingerprint: undefined, notAfter: undefined }, opts, "edge-security", "SignedNodeCa");
+    super(thinProvider("fleet/signed-node-ca"), name, { ...args, certPem: undefined, serialNumber: undefined, fingerprint: undefined, notAfter: undefined }, opts, "edge-security", "SignedNodeCa");
   }
 }

@@ -1,7 +1,7 @@
 // Dynamic resource: the node's CA. Self-signed (generated here) or imported (validated by the program and
 // passed in). The CA key is a secret output, so it is encrypted in the state; nothing else holds it.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface CertificateAuthorityInputs {
   source: pulumi.Input<"self-signed" | "import">;
@@ -14,7 +14,7 @@ export interface CertificateAuthorityInputs {
   importedChainPem?: pulumi.Input<string>;
 }
 
-export class CertificateAuthority extends pulumi.dynamic.Resource {
+export class CertificateAuthority extends ThinResource {
   declare readonly certPem: pulumi.Output<string>;
   declare readonly keyPem: pulumi.Output<string>;
   declare readonly trustBundlePem: pulumi.Output<string>;
@@ -24,7 +24,7 @@ export class CertificateAuthority extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: CertificateAuthorityInputs, opts?: pulumi.CustomResourceOptions) {
     super(
-      thinProvider("pki/certificate-authority", ["check", "create", "diff"]),
+      thinProvider("pki/certificate-authority"),
       name,
       { ...args, certPem: undefined, keyPem: undefined, trustBundlePem: undefined, serialNumber: undefined, fingerprint: undefined, notAfter: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["keyPem"] }),

@@ -7,7 +7,7 @@ import { SHARED_DIR_MODE } from "../shared/files";
 import type { NodeConfig, ServiceConfig } from "../node-config";
 import { CertificateAuthority } from "./certificate-authority";
 import { PlainFile } from "../shared/plain-file";
-import { ServiceCertificate } from "./service-certificate";
+import { bundleOfCaAlone, ServiceCertificate } from "./service-certificate";
 import { generationInput } from "../lifecycle/config";
 import { NodeCa } from "../fleet/node-ca";
 import type { NodeCaRequests, OrgSignatures } from "../fleet/node-link";
@@ -72,7 +72,8 @@ export class Pki extends pulumi.ComponentResource {
           gid: service.owner.gid,
           caCertPem: this.ca.certPem,
           caKeyPem: this.ca.keyPem,
-          trustBundlePem: this.ca.trustBundlePem,
+          // Unset when it is the CA certificate alone: the state would hold the same PEM twice per service.
+          trustBundlePem: pulumi.all([this.ca.certPem, this.ca.trustBundlePem]).apply(([cert, bundle]) => (typeof cert === "string" && bundle === bundleOfCaAlone(cert) ? undefined : bundle)),
           rotation: generationInput(service.rotation?.certificate),
           renewBeforeDays: service.renewBeforeDays,
         },

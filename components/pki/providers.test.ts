@@ -15,7 +15,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadProvider, serializedProviderMocks } from "../../test/fixtures/provider-code";
 import { createSelfSignedCa, keyMatchesCertificate } from "./client";
+import { bundleOfCaAlone } from "./service-certificate";
 import { publicKeyFingerprint } from "./service-dir";
+import { digestOf } from "../shared/dynamic-resource";
 
 // tsx's CommonJS API (its types are ESM-only under this tsconfig's "node" module resolution).
 const { register } = Module.createRequire(__filename)("tsx/cjs/api") as { register(): () => void };
@@ -282,6 +284,34 @@ describe("ServiceCertificate provider", { timeout: 60_000 }, () => {
     }
     // the CA key is not compared (it is not in the outputs)
     expect((await providers.ServiceCertificate.diff(id, olds, { ...inputs, caKeyPem: "other key" })).changes).toBe(false);
+  });
+
+  it("outputs keep the CA certificate and trust bundle as digests only; outputs of 0.2.0 (with the PEMs) compare the same way", async () => {
+    const dir = join(root, "svc-a");
+    // The bundle as the CA writes it for itself alone (what the program then leaves unset).
+    const bundle = bundleOfCaAlone(ca.certPem);
+    const inputs = inputsFor(dir, { trustBundlePem: bundle });
+    const { id, outs } = await providers.ServiceCertificate.create(inputs);
+    expect(outs).not.toHaveProperty("caCertPem");
+    expect(outs).not.toHaveProperty("trustBundlePem");
+    expect(JSON.stringify(outs)).not.toContain(ca.certPem.split("\n")[1]);
+    expect(outs).toMatchObject({ caCertPemSha256: digestOf(ca.certPem), trustBundlePemSha256: digestOf(bundle) });
+    // The shape 0.2.0 wrote: the PEMs themselves, no digests. Its thin provider forwards to this code.
+    const { caCertPemSha256: _c, trustBundlePemSha256: _t, ...rest } = stored(outs);
+    const olderShape = { ...rest, caCertPem: ca.certPem, trustBundlePem: bundle };
+    for (const olds of [stored(outs), olderShape]) {
+      expect(await providers.ServiceCertificate.diff(id, olds, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+      // The program leaves the bundle unset when it is the CA certificate alone: the same thing, so no change.
+      expect((await providers.ServiceCertificate.diff(id, olds, { ...inputs, trustBundlePem: undefined })).changes).toBe(false);
+      expect((await providers.ServiceCertificate.diff(id, olds, { ...inputs, trustBundlePem: `${bundle}other\n` })).replaces).toEqual(["trustBundlePem"]);
+      expect((await providers.ServiceCertificate.read(id, olds)).props.files).toBe("intact");
+    }
+    // Created with the bundle unset, the folder trusts the CA certificate alone.
+    const unset = await providers.ServiceCertificate.create({ ...inputs, dir: join(root, "svc-unset"), trustBundlePem: undefined });
+    expect(readFileSync(join(root, "svc-unset", "ca.pem"), "utf8")).toBe(bundle);
+    expect(unset.outs.trustBundlePemSha256).toBe(digestOf(bundle));
+    writeFileSync(join(dir, "ca.pem"), `${ca.certPem}edited\n`);
+    for (const olds of [stored(outs), olderShape]) expect((await providers.ServiceCertificate.read(id, olds)).props.files).toBe("changed");
   });
 
   it("diff: inside the renewal window (default a third of the lifetime) it replaces, naming notAfter and saying so", async () => {

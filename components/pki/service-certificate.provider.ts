@@ -1,13 +1,20 @@
 // ServiceCertificate's provider logic, loaded by name in the provider host (see components/shared/dynamic-resource.ts).
 import type * as pulumi from "@pulumi/pulumi";
-import { changedKeys, implement } from "../shared/dynamic-resource";
+import { changedKeys, digestOf, implement, keepDigests } from "../shared/dynamic-resource";
 import * as pki from "./client";
 import * as serviceDir from "./service-dir";
-import type { ServiceCertificateInputs } from "./service-certificate";
+import { bundleOfCaAlone, type ServiceCertificateInputs } from "./service-certificate";
 
 type Inputs = pulumi.Unwrap<ServiceCertificateInputs>;
 
-interface Outputs extends Omit<Inputs, "caKeyPem"> {
+// The CA certificate and the trust bundle are kept in the outputs as digests only (keepDigests): the same
+// kilobytes in every certificate of the node, and neither read nor delete needs them. Outputs written by 0.2.0
+// and before hold the PEMs themselves, and this code still reads those (their thin provider forwards here).
+interface Outputs extends Omit<Inputs, "caKeyPem" | "caCertPem" | "trustBundlePem"> {
+  caCertPemSha256?: string;
+  trustBundlePemSha256?: string;
+  caCertPem?: string;
+  trustBundlePem?: string;
   certPath: string;
   keyPath: string;
   caCertPath: string;
@@ -23,6 +30,16 @@ interface Outputs extends Omit<Inputs, "caKeyPem"> {
 // The renewal window is not among them: it only decides when (see diff).
 const REPLACE_ON = ["service", "dir", "dnsNames", "ipAddresses", "keyType", "lifetimeDays", "uid", "gid", "caCertPem", "trustBundlePem", "rotation"] as const;
 
+/** The inputs with the trust bundle spelled out: unset means the CA certificate alone (what 0.2.0 passed). */
+function withTrustBundle(inputs: Inputs): Inputs & { trustBundlePem: string } {
+  return { ...inputs, trustBundlePem: inputs.trustBundlePem ?? bundleOfCaAlone(inputs.caCertPem) };
+}
+
+/** What the service's folder should hold, from outputs of either shape (the bundle's digest, or the bundle). */
+function expectedFiles(props: Outputs): serviceDir.ExpectedServiceFiles {
+  return { certPem: props.certPem, keyFingerprint: props.keyFingerprint, trustBundlePemSha256: props.trustBundlePemSha256 ?? digestOf(props.trustBundlePem) };
+}
+
 export const provider = implement<Inputs, Outputs>({
   async check(_olds, news) {
     const failures = [];
@@ -35,7 +52,8 @@ export const provider = implement<Inputs, Outputs>({
     return { inputs: news, failures };
   },
 
-  async create(inputs) {
+  async create(given) {
+    const inputs = withTrustBundle(given);
     const issued = await pki.issueServiceCertificate({
       caCertPem: inputs.caCertPem,
       caKeyPem: inputs.caKeyPem,
@@ -52,7 +70,7 @@ export const provider = implement<Inputs, Outputs>({
     );
     const { caKeyPem: _secret, ...rest } = inputs;
     const outs: Outputs = {
-      ...rest,
+      ...keepDigests(rest, ["caCertPem", "trustBundlePem"]),
       certPath: paths.certPath,
       keyPath: paths.keyPath,
       caCertPath: paths.caCertPath,
@@ -68,16 +86,17 @@ export const provider = implement<Inputs, Outputs>({
 
   // Refresh reports what is on disk: "missing" after a reboot wiped the folder, "changed" if edited.
   async read(id, props) {
-    return { id, props: { ...props, files: serviceDir.inspectServiceCertificate(props.dir, props) } };
+    return { id, props: { ...props, files: serviceDir.inspectServiceCertificate(props.dir, expectedFiles(props)) } };
   },
 
-  async diff(_id, olds, news) {
+  async diff(_id, olds, given) {
+    const news = withTrustBundle(given);
     const replaces: string[] = changedKeys(olds, news, REPLACE_ON);
     // A folder that vanished (tmpfs wiped by a reboot) or was altered means a new key and certificate.
-    if (serviceDir.inspectServiceCertificate(olds.dir, olds) !== "intact") replaces.push("files");
+    if (serviceDir.inspectServiceCertificate(olds.dir, expectedFiles(olds)) !== "intact") replaces.push("files");
     // Inside the renewal window (and nothing else replaces it): say so with the expiry date, then renew.
     const window = news.renewBeforeDays ?? pki.defaultRenewBeforeDays(news.lifetimeDays);
-    if (replaces.length === 0 && pki.renewalDue(olds.notAfter, window, Date.now(), pki.certificateFacts(olds.caCertPem).notAfter)) {
+    if (replaces.length === 0 && pki.renewalDue(olds.notAfter, window, Date.now(), pki.certificateFacts(news.caCertPem).notAfter)) {
       console.error(pki.renewalMessage(olds.service, olds.notAfter, window)); // the CLI shows a provider's stderr in the preview
       replaces.push("notAfter");
     }

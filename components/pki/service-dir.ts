@@ -3,6 +3,7 @@
 // stack's state, which may be older than this file: change signatures only compatibly (new optional arguments).
 import { createPublicKey } from "node:crypto";
 import { dirname, join } from "node:path";
+import { digestOf } from "../shared/dynamic-resource";
 import { ensureDir, ensureServiceDir, FilesState, Owner, PUBLIC_FILE_MODE, readIfExists, removeDirIfEmpty, removeFile, SECRET_FILE_MODE, SERVICE_FILES, SHARED_DIR_MODE, sha256Hex, writeFileAtomically } from "../shared/files";
 
 export interface ServiceDirPaths {
@@ -52,13 +53,21 @@ export async function writeServiceCertificate(dir: string, files: ServiceCertifi
 export type { FilesState } from "../shared/files";
 
 /** Whether the folder still holds exactly what was issued: the same certificate, trust bundle and key. */
-export function inspectServiceCertificate(dir: string, expected: { certPem: string; trustBundlePem: string; keyFingerprint: string }): FilesState {
+/**
+ * What a service folder should hold: the certificate, the key's fingerprint, and the trust bundle, or only its
+ * digest (digestOf, as the certificate's outputs keep it since 0.3.0). Code recorded in older states passes
+ * the bundle itself.
+ */
+export type ExpectedServiceFiles = { certPem: string; keyFingerprint: string } & ({ trustBundlePem: string } | { trustBundlePemSha256: string });
+
+export function inspectServiceCertificate(dir: string, expected: ExpectedServiceFiles): FilesState {
   const paths = serviceDirPaths(dir);
   const cert = readIfExists(paths.certPath);
   const bundle = readIfExists(paths.caCertPath);
   const key = readIfExists(paths.keyPath);
   if (cert === undefined || bundle === undefined || key === undefined) return "missing";
-  if (cert !== expected.certPem || bundle !== expected.trustBundlePem) return "changed";
+  const bundleAsExpected = "trustBundlePem" in expected ? bundle === expected.trustBundlePem : digestOf(bundle) === expected.trustBundlePemSha256;
+  if (cert !== expected.certPem || !bundleAsExpected) return "changed";
   try {
     return publicKeyFingerprint(key) === expected.keyFingerprint ? "intact" : "changed";
   } catch {

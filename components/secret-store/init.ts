@@ -7,7 +7,7 @@
 // may only be missing for now (a volume not mounted at boot), and new keys would brick it when it comes back.
 // Custody files are never overwritten with other keys: the old one is kept aside, dated.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface SecretStoreInitInputs {
   address: pulumi.Input<string>;
@@ -22,13 +22,13 @@ export interface SecretStoreInitInputs {
   reinitialize?: pulumi.Input<boolean>;
 }
 
-export class SecretStoreInit extends pulumi.dynamic.Resource {
+export class SecretStoreInit extends ThinResource {
   declare readonly unsealKeys: pulumi.Output<string[]>;
   declare readonly address: pulumi.Output<string>;
 
   constructor(name: string, args: SecretStoreInitInputs, opts?: pulumi.CustomResourceOptions) {
     super(
-      thinProvider("secret-store/init", ["check", "create", "read", "diff", "update", "delete"]),
+      thinProvider("secret-store/init"),
       name,
       { ...args, unsealKeys: undefined, initialized: undefined, custody: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys", "custodySecret"] }),

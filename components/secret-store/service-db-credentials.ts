@@ -4,7 +4,7 @@
 // new password in place (docs/rotation.md); `up --replace` does too (the old entry is deleted first, so the new
 // one cannot adopt it). Outputs are Pulumi secrets.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "./admin";
 
 export interface ServiceDbCredentialsInputs extends SecretStoreAdminArgs {
@@ -16,14 +16,14 @@ export interface ServiceDbCredentialsInputs extends SecretStoreAdminArgs {
   rotation?: pulumi.Input<number>;
 }
 
-export class ServiceDbCredentials extends pulumi.dynamic.Resource {
+export class ServiceDbCredentials extends ThinResource {
   declare readonly username: pulumi.Output<string>;
   declare readonly password: pulumi.Output<string>;
   declare readonly path: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceDbCredentialsInputs, opts?: pulumi.CustomResourceOptions) {
     super(
-      thinProvider("secret-store/service-db-credentials", ["create", "read", "diff", "update", "delete"]),
+      thinProvider("secret-store/service-db-credentials"),
       name,
       { ...args, password: undefined, inStore: undefined },
       // Replacing means a new password: the old entry goes first so that create does not adopt it.

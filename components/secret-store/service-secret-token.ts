@@ -3,7 +3,7 @@
 // response). A token that expired or was revoked, a policy gone, or a token file lost (reboot) is seen by
 // `refresh`/`preview` and made good by `up`, without touching the service's other secrets.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "./admin";
 
 export interface ServiceSecretTokenInputs extends SecretStoreAdminArgs {
@@ -22,13 +22,13 @@ export interface ServiceSecretTokenInputs extends SecretStoreAdminArgs {
   renewBefore?: pulumi.Input<string>;
 }
 
-export class ServiceSecretToken extends pulumi.dynamic.Resource {
+export class ServiceSecretToken extends ThinResource {
   declare readonly tokenFile: pulumi.Output<string>;
   declare readonly accessor: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceSecretTokenInputs, opts?: pulumi.CustomResourceOptions) {
     super(
-      thinProvider("secret-store/service-secret-token", ["check", "create", "read", "diff", "update", "delete"]),
+      thinProvider("secret-store/service-secret-token"),
       name,
       { ...args, accessor: undefined, token: undefined, tokenFileContent: undefined, live: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys", "token", "tokenFileContent"] }),

@@ -1,7 +1,7 @@
 // Dynamic resource: a service's certificate and private key stored in the secret store (the gateway's, for the
 // gateway to apply). The key is read from the service's folder when written; it is never an output.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "./admin";
 
 export interface SecretStoreCertificateInputs extends SecretStoreAdminArgs {
@@ -11,11 +11,11 @@ export interface SecretStoreCertificateInputs extends SecretStoreAdminArgs {
   keyPath: pulumi.Input<string>;
 }
 
-export class SecretStoreCertificate extends pulumi.dynamic.Resource {
+export class SecretStoreCertificate extends ThinResource {
   declare readonly path: pulumi.Output<string>;
   declare readonly certPem: pulumi.Output<string>;
 
   constructor(name: string, args: SecretStoreCertificateInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("secret-store/stored-certificate", ["create", "read", "diff", "update", "delete"]), name, { ...args, inStore: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys"] }), "edge-security", "SecretStoreCertificate");
+    super(thinProvider("secret-store/stored-certificate"), name, { ...args, inStore: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys"] }), "edge-security", "SecretStoreCertificate");
   }
 }

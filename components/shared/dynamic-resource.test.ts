@@ -4,7 +4,7 @@ import Module from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProvider, serializedProviderMocks } from "../../test/fixtures/provider-code";
-import { changedKeys, thinProvider } from "./dynamic-resource";
+import { changedKeys, digestKey, digestOf, keepDigests } from "./dynamic-resource";
 
 const { register } = Module.createRequire(__filename)("tsx/cjs/api") as { register(): () => void };
 
@@ -21,27 +21,19 @@ describe("thinProvider", () => {
   }, 60_000);
   afterAll(() => unregister?.());
 
-  it("serializes to stubs that capture only the implementation's subpath (under 1.5 KB for four methods)", () => {
-    // Printed so a reviewer sees exactly what every PlainFile's state stores twice.
-    console.log(`PlainFile __provider, ${code.length} bytes:\n${code}`);
-    expect(code.length).toBeLessThan(1500);
-    const captured = [...code.matchAll(/with\(\{ ([^)]*) \}\)/g)].map((m) => m[1].replace(/, this: undefined, arguments: undefined$/, ""));
-    // The subpath, the shared forwarder (every stub), the provider object (the handler): nothing else.
-    expect(new Set(captured)).toEqual(new Set(['subpath: "@edge-security/clients/providers/shared/plain-file"', "call: __f2", "provider: __provider"]));
-    // Pulumi's wrapper is ~170 bytes a function: the 0.1.0 release's PlainFile was 2011 bytes, its logic inline.
-    expect(code).not.toMatch(/writeFileAtomically|fileState/);
+  it("registers the dynamic type with a one-line provider that names its implementation module", () => {
+    // Exactly what every PlainFile's state stores twice; 0.2.0's stubs were 1507 bytes, 0.1.0's inline logic 2011.
+    expect(code).toBe('exports.handler = () => require("@edge-security/clients/providers/shared/plain-file").provider;\n');
+    expect(code.length).toBeLessThan(120);
   });
 
-  it("has exactly the implementation's methods, each forwarding to it", async () => {
+  it("is the implementation's provider itself, methods and all, when the host loads it", async () => {
     const loaded = loadProvider(code);
     const { provider } = await import("./plain-file.provider");
+    // (the test's import and the host's require are separate module instances: compare the methods)
     expect(Object.keys(loaded).sort()).toEqual(Object.keys(provider).sort());
     const diff = await loaded.diff!("id", { path: "/nowhere/a", content: "x" }, { path: "/nowhere/a", content: "y" });
     expect(diff.replaces).toEqual(["content", "onDisk"]);
-  });
-
-  it("is one object per implementation (Pulumi caches a serialization per object)", () => {
-    expect(thinProvider("shared/plain-file", ["create", "diff"])).toBe(thinProvider("shared/plain-file", ["create", "diff"]));
   });
 });
 
@@ -56,5 +48,21 @@ describe("changedKeys", () => {
     const olds = { a: "x", b: 1, c: ["p", "q"], d: { x: 1 }, e: undefined as string | undefined, f: "gone" as string | undefined };
     const news = { a: "y", b: 2, c: ["q", "p"], d: { x: 2 }, e: "new", f: undefined };
     expect(changedKeys(olds, news, ["a", "b", "c", "d", "e", "f"])).toEqual(["a", "b", "c", "d", "e", "f"]);
+  });
+});
+
+describe("keepDigests", () => {
+  it("keeps the named inputs as digests, and changedKeys compares a digest with the new value as it compares copies", () => {
+    const inputs: Record<string, unknown> = { service: "a", caCertPem: "-----BEGIN CERTIFICATE-----\nAAA\n", bundle: undefined };
+    // Typed loosely: the outputs no longer have the keys a diff still compares.
+    const outs: Record<string, unknown> = keepDigests(inputs, ["caCertPem", "bundle"]);
+    expect(outs).toEqual({ service: "a", caCertPemSha256: digestOf(inputs.caCertPem), bundleSha256: digestOf(null) });
+    expect(digestKey("caCertPem")).toBe("caCertPemSha256");
+    expect(changedKeys(outs, inputs, ["service", "caCertPem", "bundle"])).toEqual([]);
+    // absent, null and "" stay one value through a digest too
+    expect(changedKeys(outs, { ...inputs, bundle: "" }, ["bundle"])).toEqual([]);
+    expect(changedKeys(outs, { ...inputs, caCertPem: "other", bundle: "new" }, ["caCertPem", "bundle"])).toEqual(["caCertPem", "bundle"]);
+    // a copy, where outputs still hold one, is compared as before
+    expect(changedKeys({ ...outs, caCertPem: inputs.caCertPem }, { ...inputs, caCertPem: "other" }, ["caCertPem"])).toEqual(["caCertPem"]);
   });
 });

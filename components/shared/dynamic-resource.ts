@@ -1,28 +1,36 @@
-// The one way this project builds a dynamic provider: a THIN serialized provider that only forwards each call to
-// an implementation module loaded by package name at run time.
+// The one way this project builds a dynamic resource: its stored provider (`__provider`) is ONE LINE that names
+// the implementation module, loaded by package name in the provider host at run time:
+//   exports.handler = () => require("@edge-security/clients/providers/<concern>/<name>").provider;
 //
-// Why: Pulumi stores the serialized provider (`__provider`, the text of every method and what it captures) in
-// each resource's state twice (inputs and outputs), and the file backend rewrites the whole state after every
-// step. A provider whose methods carry their logic cost 0.6-8 KB per resource; a thin one costs only the
-// forwarding stubs (measured in dynamic-resource.test.ts), whatever the logic grows to.
+// Why: Pulumi stores `__provider` in each resource's state twice (inputs and outputs), and the file backend rewrites
+// the whole state after every step, so its size is paid per resource per step. `pulumi.dynamic.Resource`
+// serializes a provider object with Pulumi's closure serializer, about 170 bytes of wrapper per function: logic
+// inline cost 0.6-8 KB per resource (release 0.1.0), forwarding stubs 1.2-1.8 KB (0.2.0). The line above is about
+// 100 bytes, and it is what the host needs: it evaluates the text and calls `handler()` for the provider
+// (@pulumi/pulumi cmd/dynamic-provider, the same for every release). ThinResource is `pulumi.dynamic.Resource`
+// (a CustomResource of type `pulumi-nodejs:dynamic/<module>:<type>` with a `__provider` input) minus the
+// serializer: same type tokens, same provider plugin.
 //
 // Each resource is two files beside each other in its concern's folder:
-//   <name>.ts            the resource class and its Args (what components import; loads no client)
+//   <name>.ts            the resource class (`extends ThinResource`) and its Args (what components import; loads no client)
 //   <name>.provider.ts   `export const provider = implement<Inputs, Outputs>({ create, diff, ... })`, importing its
 //                        clients at the top like any module: it is only loaded by the provider host (or a test)
-// and the class passes `thinProvider("<concern>/<name>", [...its methods])` to `pulumi.dynamic.Resource`.
+// and the class passes `thinProvider("<concern>/<name>")` to ThinResource.
 //
-// STATE-COMPATIBILITY CONTRACT: states written by this code call, by name, for as long as such a state exists:
-//   require("@edge-security/clients/providers/<concern>/<name>").provider.<method>(...the engine's arguments)
-// so the subpath (components/package.json maps "./providers/*" to "./*.provider.ts"), the export `provider`
-// and the methods it had (with the engine's argument lists) must keep working: never move or rename a
-// *.provider.ts file, never drop a method from its `provider`. test/unit/provider-compat.test.ts checks every
-// current serialized provider's subpath and methods statically, as it checks the recorded releases' clients.
+// STATE-COMPATIBILITY CONTRACT: states written by this code and by 0.2.0 (whose stubs call
+// `require(<subpath>).provider[method](...)`) reach, by name, for as long as such a state exists:
+//   require("@edge-security/clients/providers/<concern>/<name>").provider
+// so the subpath (components/package.json maps "./providers/*" to "./*.provider.ts"), the export `provider` and
+// its methods (with the engine's argument lists) must keep working: never move or rename a *.provider.ts file,
+// never drop a method from its `provider` (a 0.2.0 stub forwards to it; in a one-line state the host sees the
+// method gone, e.g. no update means every change replaces). test/unit/provider-compat.test.ts checks every current
+// provider's subpath and methods statically, as it checks the recorded releases' clients.
 //
 // The live view (what `read` found, consulted by `diff`): new resources call it `live`, the name most providers
 // use, with "intact" for nothing drifted. The older ones keep their output's name (`files`, `onDisk`, `drift`,
 // `inStore`, `etcd`, `auth`): it is stored in every existing state and read by the code recorded there, so a
 // rename would make those states look changed.
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** A resource's provider logic, typed by its plain inputs and its outputs (what the state keeps). */
@@ -47,35 +55,24 @@ export function implement<Inputs, Outputs>(implementation: ProviderImplementatio
 /** The package prefix every thin provider requires its implementation under (see the contract above). */
 export const PROVIDERS_PACKAGE = "@edge-security/clients/providers/";
 
-const cache = new Map<string, pulumi.dynamic.ResourceProvider>();
+/** What a ThinResource stores as its `__provider`: the one line naming its implementation module. */
+export interface ThinProvider {
+  readonly serialized: string;
+}
+
+/** The provider of the implementation at `components/<path>.provider.ts` (see the header). */
+export function thinProvider(path: string): ThinProvider {
+  return { serialized: `exports.handler = () => require(${JSON.stringify(PROVIDERS_PACKAGE + path)}).provider;\n` };
+}
 
 /**
- * The provider object to pass to `pulumi.dynamic.Resource` for the implementation at
- * `components/<path>.provider.ts` that has exactly `methods`. One object per path (Pulumi caches the
- * serialization per object). The serializer captures only the subpath string: each method is a stub naming
- * itself, the engine's arguments pass through unchanged.
+ * A dynamic resource: what `pulumi.dynamic.Resource` registers (the same type token and `__provider` input, so the
+ * same provider plugin runs it), with the one-line provider instead of a serialized object.
  */
-export function thinProvider(path: string, methods: readonly ProviderMethod[]): pulumi.dynamic.ResourceProvider {
-  const known = cache.get(path);
-  if (known) return known;
-  const subpath = PROVIDERS_PACKAGE + path;
-  // Loaded where the method runs (the provider host), never in the program: the program does not load clients.
-  const call = (method: string, args: unknown[]) => require(subpath).provider[method](...args);
-  // Stubs written out one by one: the serializer stores a function's source text, so each stub must name its
-  // method literally (a generated closure would also capture the name, for more bytes).
-  const stubs: Required<Record<ProviderMethod, (...args: never[]) => Promise<never>>> = {
-    check: (...a) => call("check", a),
-    create: (...a) => call("create", a),
-    read: (...a) => call("read", a),
-    diff: (...a) => call("diff", a),
-    update: (...a) => call("update", a),
-    delete: (...a) => call("delete", a),
-  };
-  // Only the methods the implementation has: the host treats a missing read/update/delete/check differently
-  // from one that exists (e.g. no update means every change replaces).
-  const provider = Object.fromEntries(methods.map((m) => [m, stubs[m]])) as unknown as pulumi.dynamic.ResourceProvider;
-  cache.set(path, provider);
-  return provider;
+export class ThinResource extends pulumi.CustomResource {
+  constructor(provider: ThinProvider, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions | undefined, module: string, type: string) {
+    super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider: provider.serialized }, opts);
+  }
 }
 
 /**
@@ -87,7 +84,39 @@ export function thinProvider(path: string, methods: readonly ProviderMethod[]): 
  * comparison of this project saw none, so an existing state does not look changed.
  */
 export function changedKeys<O, N, K extends keyof O & keyof N & string>(olds: O, news: N, keys: readonly K[]): K[] {
-  return keys.filter((k) => canonical(olds[k]) !== canonical(news[k]));
+  return keys.filter((k) => {
+    // An output that keeps only the digest of this input (keepDigests) is compared by digest.
+    const digest = (olds as Record<string, unknown>)[digestKey(k)];
+    if (olds[k] === undefined && typeof digest === "string") return digest !== digestOf(news[k]);
+    return canonical(olds[k]) !== canonical(news[k]);
+  });
+}
+
+/** The output key that holds an input's digest in place of a copy (see keepDigests). */
+export function digestKey<K extends string>(key: K): `${K}Sha256` {
+  return `${key}Sha256`;
+}
+
+/** SHA-256 (hex) of a value's canonical form: the same for every value changedKeys counts as the same. */
+export function digestOf(value: unknown): string {
+  return createHash("sha256").update(canonical(value)).digest("hex");
+}
+
+/**
+ * Outputs that keep bulky inputs (CA certificates and trust bundles: the same kilobytes in every resource of a
+ * node) only as their digest, under digestKey(key), instead of a copy. Why: the state stores every resource's
+ * outputs beside its inputs and the file backend rewrites the whole state after every step, so a copied
+ * kilobyte costs once per resource per step. Only for inputs that `read` and `delete` never need (they get the
+ * outputs alone); `diff` compares them through changedKeys, which knows both shapes, so outputs written before
+ * (with the copy) and after (with the digest) both compare as they should.
+ */
+export function keepDigests<T extends object, K extends keyof T & string>(values: T, keys: readonly K[]): Omit<T, K> & Record<`${K}Sha256`, string> {
+  const kept = { ...values } as Record<string, unknown>;
+  for (const key of keys) {
+    delete kept[key];
+    kept[digestKey(key)] = digestOf(values[key]);
+  }
+  return kept as Omit<T, K> & Record<`${K}Sha256`, string>;
 }
 
 function canonical(value: unknown): string {

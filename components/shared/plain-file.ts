@@ -1,7 +1,7 @@
 // Dynamic resource: a non-secret file (the CA certificate, a readiness file) written atomically.
 // A file that vanished or was altered on disk is written again by the next `up`. Logic: ./plain-file.provider.ts.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "./dynamic-resource";
+import { ThinResource, thinProvider } from "./dynamic-resource";
 
 export interface PlainFileInputs {
   path: pulumi.Input<string>;
@@ -19,12 +19,12 @@ export interface PlainFileOutputs extends PlainFilePlain {
   onDisk?: "intact" | "missing" | "changed";
 }
 
-export class PlainFile extends pulumi.dynamic.Resource {
+export class PlainFile extends ThinResource {
   declare readonly path: pulumi.Output<string>;
   declare readonly content: pulumi.Output<string>;
 
   constructor(name: string, args: PlainFileInputs, opts?: pulumi.CustomResourceOptions) {
     // Same path for old and new: always delete before replacing, also on `up --replace`.
-    super(thinProvider("shared/plain-file", ["create", "read", "diff", "delete"]), name, { ...args, onDisk: undefined }, pulumi.mergeOptions(opts, { deleteBeforeReplace: true }), "edge-security", "PlainFile");
+    super(thinProvider("shared/plain-file"), name, { ...args, onDisk: undefined }, pulumi.mergeOptions(opts, { deleteBeforeReplace: true }), "edge-security", "PlainFile");
   }
 }

@@ -2,7 +2,7 @@
 // Kong's version (routes are written for its major) and refuses gateway paths that a Kong route this stack did
 // not make already serves (reading every page of Kong's route list).
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { KongEndpointArgs } from "./kong-endpoint";
 
 export interface KongAdminApiInputs extends KongEndpointArgs {
@@ -11,11 +11,11 @@ export interface KongAdminApiInputs extends KongEndpointArgs {
   routes: pulumi.Input<{ name: string; path: string }[]>;
 }
 
-export class KongAdminApi extends pulumi.dynamic.Resource {
+export class KongAdminApi extends ThinResource {
   declare readonly version: pulumi.Output<string>;
   declare readonly major: pulumi.Output<number>;
 
   constructor(name: string, args: KongAdminApiInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("gateway/kong/kong-admin-api", ["create", "read", "diff", "update", "delete"]), name, { ...args, version: undefined, major: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["adminCredentials"] }), "edge-security", "KongAdminApi");
+    super(thinProvider("gateway/kong/kong-admin-api"), name, { ...args, version: undefined, major: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["adminCredentials"] }), "edge-security", "KongAdminApi");
   }
 }

@@ -4,7 +4,7 @@
 // under the same id; an SNI bound to a certificate this stack does not own is an error naming both, before
 // anything changes. The private key passes through memory only: it is never an input or output.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { KongEndpointArgs } from "./kong-endpoint";
 import type { SecretStoreAdminArgs } from "../../secret-store/admin";
 
@@ -20,11 +20,11 @@ export interface KongCertificateInputs extends KongEndpointArgs {
   certificateId: pulumi.Input<string>;
 }
 
-export class KongCertificate extends pulumi.dynamic.Resource {
+export class KongCertificate extends ThinResource {
   declare readonly certificateId: pulumi.Output<string>;
   declare readonly appliedSha256: pulumi.Output<string>;
 
   constructor(name: string, args: KongCertificateInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("gateway/kong/kong-certificate", ["create", "read", "diff", "update", "delete"]), name, { ...args, appliedSha256: undefined, drift: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["adminCredentials", "store"] }), "edge-security", "KongCertificate");
+    super(thinProvider("gateway/kong/kong-certificate"), name, { ...args, appliedSha256: undefined, drift: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["adminCredentials", "store"] }), "edge-security", "KongCertificate");
   }
 }

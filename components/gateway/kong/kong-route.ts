@@ -2,7 +2,7 @@
 // strip_path) and its auth plugins (JWT with exp always checked, or OAuth2 client credentials; plus ACL), all
 // upserted by endpoint key or deterministic id. `read` reports drift; `up` repairs it.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { KongEndpointArgs } from "./kong-endpoint";
 
 export interface KongRouteInputs extends KongEndpointArgs {
@@ -19,11 +19,11 @@ export interface KongRouteInputs extends KongEndpointArgs {
   oauth2TokenExpirationSeconds: pulumi.Input<number>;
 }
 
-export class KongRoute extends pulumi.dynamic.Resource {
+export class KongRoute extends ThinResource {
   declare readonly path: pulumi.Output<string>;
   declare readonly drift: pulumi.Output<string[]>;
 
   constructor(name: string, args: KongRouteInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("gateway/kong/kong-route", ["check", "create", "read", "diff", "update", "delete"]), name, { ...args, drift: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["adminCredentials"] }), "edge-security", "KongRoute");
+    super(thinProvider("gateway/kong/kong-route"), name, { ...args, drift: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["adminCredentials"] }), "edge-security", "KongRoute");
   }
 }

@@ -2,7 +2,7 @@
 // holding the user's PUBLIC key (the private key is made here and written only to the user's own 0700 folder)
 // and/or an OAuth2 client-credentials credential whose secret is a Pulumi secret (and in the user's folder).
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { KongEndpointArgs } from "./kong-endpoint";
 
 export interface KongUserInputs extends KongEndpointArgs {
@@ -18,11 +18,11 @@ export interface KongUserInputs extends KongEndpointArgs {
   oauth2?: pulumi.Input<{ tokenPath: string }>;
 }
 
-export class KongUser extends pulumi.dynamic.Resource {
+export class KongUser extends ThinResource {
   declare readonly jwtKey: pulumi.Output<string | undefined>;
   declare readonly clientId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: KongUserInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("gateway/kong/kong-user", ["create", "read", "diff", "update", "delete"]), name, { ...args, jwtKey: undefined, publicKeyPem: undefined, clientId: undefined, clientSecret: undefined, drift: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["adminCredentials", "clientSecret"] }), "edge-security", "KongUser");
+    super(thinProvider("gateway/kong/kong-user"), name, { ...args, jwtKey: undefined, publicKeyPem: undefined, clientId: undefined, clientSecret: undefined, drift: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["adminCredentials", "clientSecret"] }), "edge-security", "KongUser");
   }
 }

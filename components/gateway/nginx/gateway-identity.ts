@@ -2,7 +2,7 @@
 // method (enabled once), the identity engine's issuer, and its OIDC signing key (ES384 or ES256) that signs the
 // users' tokens. `refresh` sees a disabled method, a deleted or altered key; `up` puts them back.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "../../secret-store/admin";
 
 export interface GatewayIdentityInputs extends SecretStoreAdminArgs {
@@ -13,12 +13,12 @@ export interface GatewayIdentityInputs extends SecretStoreAdminArgs {
   issuer: pulumi.Input<string>;
 }
 
-export class GatewayIdentity extends pulumi.dynamic.Resource {
+export class GatewayIdentity extends ThinResource {
   declare readonly userpassAccessor: pulumi.Output<string>;
   declare readonly keyName: pulumi.Output<string>;
   declare readonly userpassPath: pulumi.Output<string>;
 
   constructor(name: string, args: GatewayIdentityInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("gateway/nginx/gateway-identity", ["create", "read", "diff", "update", "delete"]), name, { ...args, userpassAccessor: undefined, live: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys"], deleteBeforeReplace: true }), "edge-security", "GatewayIdentity");
+    super(thinProvider("gateway/nginx/gateway-identity"), name, { ...args, userpassAccessor: undefined, live: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys"], deleteBeforeReplace: true }), "edge-security", "GatewayIdentity");
   }
 }

@@ -4,7 +4,7 @@
 // user from the stack removes all of it. `refresh` sees any part missing or altered (and a changed password,
 // by logging in); `up` puts it back with the same password.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "../../secret-store/admin";
 
 export interface GatewayUserInputs extends SecretStoreAdminArgs {
@@ -19,11 +19,11 @@ export interface GatewayUserInputs extends SecretStoreAdminArgs {
   tokenTtlSeconds: pulumi.Input<number>;
 }
 
-export class GatewayUser extends pulumi.dynamic.Resource {
+export class GatewayUser extends ThinResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly password: pulumi.Output<string>;
 
   constructor(name: string, args: GatewayUserInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("gateway/nginx/gateway-user", ["create", "read", "diff", "update", "delete"]), name, { ...args, password: undefined, live: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys", "password"], deleteBeforeReplace: true }), "edge-security", "GatewayUser");
+    super(thinProvider("gateway/nginx/gateway-user"), name, { ...args, password: undefined, live: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys", "password"], deleteBeforeReplace: true }), "edge-security", "GatewayUser");
   }
 }

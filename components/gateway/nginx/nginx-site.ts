@@ -3,7 +3,7 @@
 // checked with `nginx -t` before it replaces the running one, then NGINX is reloaded. `refresh` sees a hand-edited
 // or missing file and a certificate rotated in the store; `up` writes them again.
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider } from "../../shared/dynamic-resource";
+import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { NginxSite as Site } from "./nginx";
 import type { SecretStoreAdminArgs } from "../../secret-store/admin";
 
@@ -19,11 +19,11 @@ export interface NginxSiteInputs extends SecretStoreAdminArgs {
   nginxBin: pulumi.Input<string>;
 }
 
-export class NginxSite extends pulumi.dynamic.Resource {
+export class NginxSite extends ThinResource {
   declare readonly confSha256: pulumi.Output<string>;
   declare readonly certSha256: pulumi.Output<string>;
 
   constructor(name: string, args: NginxSiteInputs, opts?: pulumi.CustomResourceOptions) {
-    super(thinProvider("gateway/nginx/nginx-site", ["create", "read", "diff", "update", "delete"]), name, { ...args, confSha256: undefined, certSha256: undefined, authSha256: undefined, live: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys"] }), "edge-security", "NginxSite");
+    super(thinProvider("gateway/nginx/nginx-site"), name, { ...args, confSha256: undefined, certSha256: undefined, authSha256: undefined, live: undefined }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["unsealKeys"] }), "edge-security", "NginxSite");
   }
 }
