@@ -8,7 +8,7 @@ import { hasAdminPassword } from "./components/databases/config";
 import { CONFIG_NAMESPACE, ConfigError, NodeConfig, parseNodeConfig } from "./components/node-config";
 import { CustodyError, readCustody } from "./components/secret-store/custody";
 import { orgProgram } from "./components/fleet/org-program";
-import { awaitingSignatureMessage, NodeCaRequests, nodeNameOf, readOrgSignatures, servicesOutsideConstraints } from "./components/fleet/node-link";
+import { awaitingSignatureMessage, NodeCaRequests, nodeNameOf, OrgStackMissingError, readOrgSignatures, requireOrgStack, servicesOutsideConstraints } from "./components/fleet/node-link";
 import { ROLES } from "./components/fleet/config";
 import { CUSTODY_SECRET_KEY, custodyFilePath, custodySecretProblem } from "./components/secret-store/config";
 
@@ -86,6 +86,15 @@ function warnAboutCustody(nodeConfig: NodeConfig, secret: string): void {
 async function loadOrgCa(nodeConfig: NodeConfig): Promise<{ org?: EdgeNodeArgs["org"]; outputs: Record<string, unknown>; awaiting?: string }> {
   const { ca } = nodeConfig;
   if (!ca.org) return { outputs: {} };
+  // Before the node registers anything: a missing org stack is a config mistake, not a failed step.
+  if (ca.source === "org" && ca.org.stack) {
+    try {
+      await requireOrgStack(ca.org.stack);
+    } catch (err) {
+      if (err instanceof OrgStackMissingError) throw new ConfigError(`${CONFIG_NAMESPACE}:pki.ca.org.stack: ${err.message}`);
+      throw new ConfigError(`${CONFIG_NAMESPACE}:pki.ca.org: ${(err as Error).message}`);
+    }
+  }
   const node = nodeNameOf(ca, pulumi.getStack());
   const requests = new NodeCaRequests("node-ca", { ca, node });
   const outputs = { nodeCaRequests: requests.csrs };

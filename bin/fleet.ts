@@ -1,4 +1,4 @@
-// npm run fleet -- <preview|up|refresh> (--stacks a,b,c | --all) [--concurrency N] [--resume] [--json] [--cwd DIR]
+// npm run fleet -- <preview|up|refresh> (--stacks a,b,c | --all) [--concurrency N] [--resume] [--json] [--cwd DIR] [--policy-pack DIR ...]
 // Runs one command over many node stacks of one project: components/fleet/runner.ts. The live display goes to
 // stderr; the summary table (or, with --json, the report) to stdout. Exit status: 0 every node ok, 1 a node
 // failed, 2 a usage mistake, 128+n a signal stopped the run.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run fleet -- <preview|up|refresh> (--stacks a,b,c | --all) [--concurrency N] [--resume] [--json] [--cwd DIR]:
+# npm run fleet -- <preview|up|refresh> (--stacks a,b,c | --all) [--concurrency N] [--resume] [--json] [--cwd DIR] [--policy-pack DIR ...]:
 # one command over many node stacks through the Automation API (docs/fleet.md). The passphrase comes from
 # PULUMI_CONFIG_PASSPHRASE(_FILE): a fleet has no demo default.
 set -euo pipefail

@@ -1,4 +1,6 @@
 // The fleet command's arguments. Every mistake is one line naming the argument, found before any stack is touched.
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 export const FLEET_COMMANDS = ["preview", "up", "refresh"] as const;
@@ -9,7 +11,7 @@ export const DEFAULT_CONCURRENCY = 2;
 /** More than this many CLIs at once only queue on the machine's cores and the backend's folder. */
 export const MAX_CONCURRENCY = 64;
 
-export const FLEET_USAGE = `usage: fleet <${FLEET_COMMANDS.join("|")}> (--stacks a,b,c | --all) [--concurrency N] [--resume] [--json] [--cwd DIR]`;
+export const FLEET_USAGE = `usage: fleet <${FLEET_COMMANDS.join("|")}> (--stacks a,b,c | --all) [--concurrency N] [--resume] [--json] [--cwd DIR] [--policy-pack DIR ...]`;
 
 export interface FleetArgs {
   command: FleetCommand;
@@ -20,6 +22,8 @@ export interface FleetArgs {
   json: boolean;
   /** The project folder; undefined: the runner's own. */
   cwd?: string;
+  /** Policy pack folders (absolute), in the order given: every node's preview/up runs them (the CLI's --policy-pack). */
+  policyPacks: string[];
 }
 
 export class FleetUsageError extends Error {}
@@ -41,6 +45,7 @@ export function parseFleetArgs(argv: string[]): FleetArgs {
         resume: { type: "boolean" },
         json: { type: "boolean" },
         cwd: { type: "string" },
+        "policy-pack": { type: "string", multiple: true },
       },
     });
   } catch (err) {
@@ -68,5 +73,20 @@ export function parseFleetArgs(argv: string[]): FleetArgs {
       throw new FleetUsageError(`--concurrency: ${JSON.stringify(values.concurrency)} is not a whole number from 1 to ${MAX_CONCURRENCY}`);
     }
   }
-  return { command: positionals[0] as FleetCommand, stacks, concurrency, resume: values.resume ?? false, json: values.json ?? false, cwd: values.cwd };
+  const command = positionals[0] as FleetCommand;
+  // `pulumi refresh` takes no --policy-pack: a pack checks what a preview or an update is about to do.
+  if (values["policy-pack"] !== undefined && command === "refresh") throw new FleetUsageError("--policy-pack: applies to preview and up only (pulumi refresh runs no policy pack)");
+  const policyPacks = (values["policy-pack"] ?? []).map(policyPackDir);
+  return { command, stacks, concurrency, resume: values.resume ?? false, json: values.json ?? false, cwd: values.cwd, policyPacks };
+}
+
+/**
+ * A --policy-pack folder, absolute (the CLI runs in the project folder, not here), checked before any node runs:
+ * otherwise every node would fail on its own with the CLI's error about the same folder.
+ */
+function policyPackDir(dir: string): string {
+  const abs = resolve(dir);
+  if (dir === "" || !existsSync(abs)) throw new FleetUsageError(`--policy-pack: ${JSON.stringify(dir)} does not exist`);
+  if (!statSync(abs).isDirectory() || !existsSync(join(abs, "PulumiPolicy.yaml"))) throw new FleetUsageError(`--policy-pack: ${abs} is not a policy pack folder (no PulumiPolicy.yaml in it)`);
+  return abs;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changeCount, countsLine, failureLines, formatChanges, formatDuration, NodeView, oneLineError, progressFrame, progressLine, summaryTable } from "./format";
+import { changeCount, countsLine, failureLines, formatChanges, formatDuration, NodeView, oneLineError, policyViolation, progressFrame, progressLine, summaryTable } from "./format";
 import { ProgressDisplay } from "./progress";
 
 const view = (stack: string, rest: Partial<NodeView> = {}): NodeView => ({ stack, state: "pending", done: 0, seen: 0, ...rest });
@@ -56,6 +56,14 @@ describe("fleet display", () => {
     expect(oneLineError([], new Error("error: update failed\nerror: the stack is currently locked by 1 lock(s)"), "n7")).toBe("the stack is locked by another run; if none is going on (a run was killed), release it with: npm run pulumi -- cancel --stack n7 --yes");
     expect(oneLineError([], "boom")).toBe("boom");
     expect(oneLineError(["x".repeat(400)], undefined)).toHaveLength(300);
+  });
+
+  it("makes a policy violation one line: the policy's name and the violation's message, without colour tags", () => {
+    // The engine's message: colour tags around the policy's description, then the violation's message.
+    const message = "<{%reset%}>Service certificates and CAs live no longer than the maximum.\nsvc-a-cert: service certificate lifetime of 800 days is over the maximum of 398 days<{%reset%}>\n";
+    expect(policyViolation({ policyName: "certificate-max-lifetime", message })).toBe("policy certificate-max-lifetime: svc-a-cert: service certificate lifetime of 800 days is over the maximum of 398 days");
+    expect(policyViolation({ policyName: "p", message: "\x1b[31mone line\x1b[0m\n" })).toBe("policy p: one line");
+    expect(policyViolation({ policyName: "p", message: "" })).toBe("policy p: violated");
   });
 
   it("writes plain lines when not on a terminal, only when a node's state changes", () => {

@@ -1,6 +1,7 @@
 // What the fleet command prints: one progress line per node, the summary table, and each failure as one line.
 // Everything here is built from counts, durations and the engine's error diagnostics; the CLI's own display
 // (which can show values) goes to the node's log file only.
+import type { PolicyEvent } from "@pulumi/pulumi/automation";
 import type { NodeRecord, NodeState } from "./journal";
 
 /** A node as the display sees it while the run goes on. */
@@ -120,4 +121,20 @@ export function oneLineError(diagnostics: string[], err: unknown, stack = "<node
   let line = (fromDiags ?? fromCli ?? first ?? "failed").replace(/^error: /, "");
   if (/the stack is currently locked/.test(message)) line = `the stack is locked by another run; if none is going on (a run was killed), release it with: npm run pulumi -- cancel --stack ${stack} --yes`;
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+/**
+ * One mandatory policy violation as one line: "policy <name>: <the violation's message>". The engine's message is
+ * the policy's description, then the violation's own message (which names the resource in this project's pack),
+ * with the CLI's colour tags around them.
+ */
+export function policyViolation(event: Pick<PolicyEvent, "policyName" | "message">): string {
+  const lines = event.message
+    .replace(/<\{%[^%]*%\}>/g, "")
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  return `policy ${event.policyName}: ${lines[lines.length - 1] ?? "violated"}`;
 }

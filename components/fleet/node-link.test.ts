@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseNodeConfig } from "../node-config";
 import { createSelfSignedCa } from "../pki/client";
 import { createCaRequest, signNodeCa } from "./ca-client";
-import { awaitingSignatureMessage, readOrgSignatures, servicesOutsideConstraints } from "./node-link";
+import { awaitingSignatureMessage, OrgStackMissingError, readOrgSignatures, requireOrgStack, servicesOutsideConstraints } from "./node-link";
 
 let dir: string;
 let root: { certPem: string; keyPem: string };
@@ -54,6 +54,23 @@ describe("air-gapped: what the node reads from the carried folder", () => {
 
   it("names the services outside the node CA's constraints", () => {
     expect(servicesOutsideConstraints(g1.certPem, [{ dnsNames: ["svc.n.example", "localhost"], ipAddresses: ["127.0.0.1"] }, { dnsNames: ["svc.m.example"], ipAddresses: ["10.0.0.1"] }])).toEqual([[1, ["svc.m.example", "10.0.0.1"]]]);
+  });
+});
+
+describe("connected: the org stack must exist", () => {
+  it("turns the engine's unknown stack into one line saying what to do, and passes any other error on", async () => {
+    // The builtin readStackOutputs invoke's error for a stack the backend does not hold (seen with the real CLI in
+    // test/integration/fleet-ca.test.ts).
+    const missing = requireOrgStack("acme-org", async () => {
+      throw new Error('unknown stack "acme-org"');
+    });
+    await expect(missing).rejects.toBeInstanceOf(OrgStackMissingError);
+    await expect(missing).rejects.toThrow(
+      'the org stack "acme-org" does not exist in this backend: run the org stack first (`pulumi up --stack acme-org`, a stack with edge-security:role: org), or carry the request through the air-gapped exchange folder instead (pki.ca.org.exchangeDir)',
+    );
+    const other = new Error("failed to decrypt");
+    await expect(requireOrgStack("org", async () => Promise.reject(other))).rejects.toBe(other);
+    await expect(requireOrgStack("org", async () => ({ outputs: {} }))).resolves.toBeUndefined();
   });
 });
 

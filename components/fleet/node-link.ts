@@ -3,6 +3,7 @@
 // when it runs: the signed certificates and the org's roots, from the org stack (connected) or the carried folder.
 import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
+import { EdgeError } from "../shared/errors";
 import { PlainFile } from "../shared/plain-file";
 import { namesOutside, nameConstraintsOf, splitCertificates } from "./ca-client";
 import { exchangeFiles, NodeOrgLink, trustedGenerations } from "./config";
@@ -35,6 +36,31 @@ export interface OrgSignatures {
 
 export function nodeNameOf(ca: NodeCaSettings, stack: string): string {
   return ca.org?.node ?? stack;
+}
+
+/** A connected node's org stack is not in the backend: the program names the key (pki.ca.org.stack). */
+export class OrgStackMissingError extends EdgeError {}
+
+/** How the engine's built-in provider says a referenced stack does not exist (`unknown stack "org"`). */
+const UNKNOWN_STACK = /\bunknown stack\b/;
+
+/**
+ * A connected node's org stack must exist before the node reads it. Read through a StackReference (a resource), a
+ * missing stack fails the engine's read step with a raw `unknown stack` on `org-ca`, after the node's requests
+ * were registered; the same read as the built-in invoke (what the SDK's own StackReference sync path calls)
+ * fails only this call, so the program can say what to do before it registers anything. An invoke adds nothing
+ * to the state: the StackReference stays the one the state has always held.
+ */
+export async function requireOrgStack(stack: string, read = (name: string) => pulumi.runtime.invoke("pulumi:pulumi:readStackOutputs", { name })): Promise<void> {
+  try {
+    await read(stack);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (!UNKNOWN_STACK.test(message)) throw err;
+    throw new OrgStackMissingError(
+      `the org stack ${JSON.stringify(stack)} does not exist in this backend: run the org stack first (\`pulumi up --stack ${stack}\`, a stack with edge-security:role: org), or carry the request through the air-gapped exchange folder instead (pki.ca.org.exchangeDir)`,
+    );
+  }
 }
 
 /** Reads the signed certificates of this node's generations: the org stack's outputs, or the carried files. */

@@ -10,7 +10,7 @@ import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
 import { backendDir, backendUrl, openProjectStack, projectPulumiCommand, PROJECT_ROOT, requirePassphrase } from "../../bin/automation";
 import { killOrphansOf, killRun, newRunId, stackMarker } from "../../bin/run-processes";
 import { FleetArgs, FleetCommand, FleetUsageError } from "./args";
-import { changeCount, failureLines, NodeView, oneLineError, summaryTable } from "./format";
+import { changeCount, failureLines, NodeView, oneLineError, policyViolation, summaryTable } from "./format";
 import { configDigest, convergedNodes, Journal, journalDir, NodeRecord, readJournal, writeJournal } from "./journal";
 import { ProgressDisplay, ProgressStream } from "./progress";
 
@@ -181,6 +181,8 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
     // The CLI's display of this node (secrets shown as [secret] by the CLI) goes to the node's log only.
     const log = createWriteStream(join(logDir, `${view.stack}.log`), { mode: 0o600 });
     const diagnostics: string[] = [];
+    /** Mandatory policy violations (--policy-pack): the reason a refused run stopped, so they come first. */
+    const violations: string[] = [];
     const onEvent = (event: EngineEvent) => {
       if (event.resourcePreEvent) view.seen++;
       else if (event.resOutputsEvent) view.done++;
@@ -189,16 +191,20 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
         // A resource's error is named by the resource; the program's own (the Stack's) stands alone.
         const resource = urn && !/::pulumi:pulumi:Stack::/.test(urn) ? urn.split("::").pop() : undefined;
         diagnostics.push(resource ? `${resource}: ${message.trim()}` : message.trim());
+      } else if (event.policyEvent?.enforcementLevel === "mandatory") {
+        violations.push(policyViolation(event.policyEvent));
       } else return;
       display.changed(view, false);
     };
     const opts = { onEvent, onOutput: (s: string) => log.write(s), color: "never" as const, signal: abort.signal };
+    // --policy-pack: every node's preview and update run the packs, as `pulumi preview --policy-pack` does.
+    const policyOpts = args.policyPacks.length > 0 ? { policyPacks: args.policyPacks } : {};
     try {
       const stack = await openProjectStack(view.stack, projectDir, nodeRunId);
       // An abort before the operation starts would never reach its CLI (the listener is added when it starts).
       if (abort.signal.aborted || interruptedBy !== undefined) throw new Error("stopped before the operation started");
-      if (args.command === "up") view.changes = (await stack.up(opts)).summary.resourceChanges;
-      else if (args.command === "preview") view.changes = (await stack.preview(opts)).changeSummary;
+      if (args.command === "up") view.changes = (await stack.up({ ...opts, ...policyOpts })).summary.resourceChanges;
+      else if (args.command === "preview") view.changes = (await stack.preview({ ...opts, ...policyOpts })).changeSummary;
       else view.changes = (await stack.refresh(opts)).summary.resourceChanges;
       view.state = "ok";
       view.resources = view.seen;
@@ -206,7 +212,7 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
       view.convergedIn = runId;
     } catch (err) {
       view.state = interruptedBy !== undefined ? "cancelled" : "failed";
-      view.error = oneLineError(diagnostics, err, view.stack);
+      view.error = oneLineError([...violations, ...diagnostics], err, view.stack);
     } finally {
       view.seconds = (Date.now() - view.startedAt) / 1000;
       active.delete(view.stack);

@@ -37,6 +37,8 @@ function secretOutput(node: TestNode, name: string, key: string): string {
 }
 
 const allOutput = (r: RunResult) => `${r.stdout}\n${r.stderr}`;
+/** The entries every stack's first run makes, whatever its program does. */
+const NOT_THE_NODES = ["pulumi:pulumi:Stack", "pulumi:providers:pulumi"];
 
 describe("org CA over node CAs", { timeout: 1_200_000 }, () => {
   const org = new TestNode("org");
@@ -72,6 +74,28 @@ describe("org CA over node CAs", { timeout: 1_200_000 }, () => {
   }, 600_000);
   afterAll(() => {
     for (const node of [nodeA, nodeB, nodeC, org]) node.cleanup();
+  });
+
+  it("connected to an org stack that does not exist: one line naming the key and what to do, nothing of the node made", async () => {
+    const lost = new TestNode("node-lost", org);
+    try {
+      lost.configure({ pki: { ca: { source: "org", org: { stack: "no-such-org" } } }, services: [{ name: "svc" }] });
+      for (const command of ["preview", "up"] as const) {
+        const result = await lost.cli(command);
+        expect(result.status, allOutput(result)).not.toBe(0);
+        expect(allOutput(result)).toContain(
+          'edge-security:pki.ca.org.stack: the org stack "no-such-org" does not exist in this backend: run the org stack first (`pulumi up --stack no-such-org`, a stack with edge-security:role: org), or carry the request through the air-gapped exchange folder instead (pki.ca.org.exchangeDir)',
+        );
+        // Not the engine's raw read failure on the StackReference, and no step beyond the stack itself and the
+        // built-in provider's entry (the one a StackReference's read registers too: no new entry for a connected node).
+        expect(allOutput(result)).not.toContain("pulumi:pulumi:StackReference");
+        expect(result.steps.filter((s) => !NOT_THE_NODES.includes(s.type))).toEqual([]);
+      }
+      const resources = (JSON.parse(lost.exportState()).deployment.resources ?? []) as { type: string }[];
+      expect(resources.filter((r) => !NOT_THE_NODES.includes(r.type))).toEqual([]);
+    } finally {
+      lost.cleanup();
+    }
   });
 
   it("connected: the node publishes its request, the org signs it, the node's services chain to the org root", async () => {
