@@ -1,6 +1,7 @@
 // The shared short-lived root token of withRootToken against a real OpenBao: admin steps of one process that
 // overlap share one token (one generate-root flow), the last to end revokes it, the next step makes a new one,
 // other keys never get it, and a token the store no longer knows is not handed on.
+// Tokens are compared as booleans, so a failure prints none (even revoked ones).
 // Generations are counted at the HTTP client (undici's `request`, wrapped below): the store does not audit the
 // unauthenticated generate-root endpoints, and the product counts nothing.
 import { readFileSync } from "node:fs";
@@ -98,7 +99,7 @@ describe("withRootToken's shared root token on a real OpenBao", { timeout: 600_0
       expect(await lookupSelf(endpoint, token)).toBeDefined();
       return token;
     });
-    expect(second).not.toBe(first);
+    expect(second === first).toBe(false);
     expect(await lookupSelf(endpoint, second)).toBeUndefined();
     expect(generations.count - before).toBe(2);
   });
@@ -113,7 +114,7 @@ describe("withRootToken's shared root token on a real OpenBao", { timeout: 600_0
       expect(await lookupSelf(endpoint, held)).toBeDefined();
       return { held, other };
     });
-    expect(other).not.toBe(held);
+    expect(other === held).toBe(false);
     // The holder's, the reordered keys' and the refused attempt.
     expect(generations.count - before).toBe(3);
     expect(await lookupSelf(endpoint, held)).toBeUndefined();
@@ -125,7 +126,7 @@ describe("withRootToken's shared root token on a real OpenBao", { timeout: 600_0
     const outcome = await withRootToken(endpoint, keys, async (held) => {
       // Another step of the run joins it, and the token dies under it (as one revoked or expired would).
       const failed = await withRootToken(endpoint, keys, async (token) => {
-        expect(token).toBe(held);
+        expect(token === held).toBe(true);
         expect(await revokeSelf(endpoint, token)).toBe(true);
         return kvRead(endpoint, token, "secret", "anything");
       }).catch((err: Error) => err);
@@ -134,7 +135,7 @@ describe("withRootToken's shared root token on a real OpenBao", { timeout: 600_0
     });
     expect(outcome.failed).toBeInstanceOf(Error);
     expect((outcome.failed as Error).message).toMatch(/^the secret store at https:\/\/127\.0\.0\.1:\d+ refused GET \/v1\/secret\/data\/anything \(403: permission denied\)$/);
-    expect(outcome.next.token).not.toBe(outcome.held);
+    expect(outcome.next.token === outcome.held).toBe(false);
     expect(outcome.next.self?.policies).toContain("root");
     expect(generations.count - before).toBe(2);
     expect(await lookupSelf(endpoint, outcome.next.token)).toBeUndefined();
