@@ -4,6 +4,7 @@
 //
 // No token, key or password ever appears in an error message: errors name the address, the API path and the
 // store's own error text.
+import { createHash } from "node:crypto";
 import { EdgeError } from "../shared/errors";
 import { Agent, type Dispatcher, RetryAgent, request } from "undici";
 
@@ -205,13 +206,10 @@ export function decodeRootToken(encoded: string, otp: string): string {
 
 let rootGeneration: Promise<unknown> = Promise.resolve();
 
-/**
- * Runs `work` with a root token that exists only for it: a root token is generated from the unseal keys, used
- * at once to create an orphan root token with a 15-minute TTL, and revoked; `work` gets the short-lived one,
- * which is revoked when `work` ends. So no root token outlives a run, and one left by a killed run dies within
- * 15 minutes. Root generation is one attempt at a time per store, so this process queues its attempts.
- */
-export async function withRootToken<T>(endpoint: StoreEndpoint, keys: string[], work: (token: string) => Promise<T>): Promise<T> {
+/** A short-lived orphan root token: a root token is generated from the unseal keys, used only to create it, and revoked. */
+function issueRootToken(endpoint: StoreEndpoint, keys: string[]): Promise<string> {
+  // Root generation is one attempt at a time per store (a second attempt cancels the first), so this process
+  // queues its attempts.
   const issued = rootGeneration.then(async () => {
     const generated = await generateRootToken(endpoint, keys);
     try {
@@ -225,12 +223,73 @@ export async function withRootToken<T>(endpoint: StoreEndpoint, keys: string[], 
     }
   });
   rootGeneration = issued.catch(() => undefined);
-  const token = await issued;
-  try {
-    return await work(token);
-  } finally {
-    await revokeSelf(endpoint, token);
+  return issued;
+}
+
+/** One short-lived root token shared by the admin steps of this process that overlap in time. */
+interface RootLease {
+  token: Promise<string>;
+  /** Steps running on it; the last one to end revokes it. */
+  holders: number;
+  /** When it was asked for: its 15 minutes cannot have started earlier. */
+  since: number;
+  /** The endpoint that made it (and so reaches the store): it revokes it. */
+  endpoint: StoreEndpoint;
+}
+
+/**
+ * A step joins a shared token only in the token's first 5 minutes, so every step has at least 10 of its 15 minutes
+ * (a step is a few HTTP calls); a later step starts a new token while the old one ends with its last holder.
+ */
+const ROOT_LEASE_JOIN_MS = 5 * 60_000;
+const rootLeases = new Map<string, RootLease>();
+
+/** The lease's key: the address, and a digest (never the keys themselves) of the keys and CA the token was made with. */
+function rootLeaseKey(endpoint: StoreEndpoint, keys: string[]): string {
+  return `${endpoint.address}\n${createHash("sha256").update(JSON.stringify([endpoint.caPem, keys])).digest("hex")}`;
+}
+
+/**
+ * Runs `work` with a short-lived root token: an orphan root token with a 15-minute TTL and max TTL, created with a
+ * root token generated from the unseal keys and revoked at once. Steps of this process that overlap in time (the
+ * provider host runs a run's resources concurrently) share one such token per store and keys: the first generates
+ * it, the others join it while it is held (in its first 5 minutes), and the last to end revokes it, so the next
+ * step generates a new one. So no root token outlives a run, and one left by a killed run dies within 15 minutes.
+ * A step whose work fails stops others from joining its token (a token the store no longer knows, 403, is not
+ * handed on); the error itself is the step's, unchanged and not retried.
+ */
+export async function withRootToken<T>(endpoint: StoreEndpoint, keys: string[], work: (token: string) => Promise<T>): Promise<T> {
+  const key = rootLeaseKey(endpoint, keys);
+  let lease = rootLeases.get(key);
+  if (!lease || Date.now() - lease.since > ROOT_LEASE_JOIN_MS) {
+    const fresh: RootLease = { token: issueRootToken(endpoint, keys), holders: 0, since: Date.now(), endpoint };
+    // A failed issue is not handed to later steps: the next one tries afresh (its holders get the error).
+    fresh.token.catch(() => retireRootLease(key, fresh));
+    rootLeases.set(key, fresh);
+    lease = fresh;
   }
+  // No await between finding the lease and counting this step in it: a lease with no holders is never joined.
+  lease.holders++;
+  try {
+    const token = await lease.token;
+    try {
+      return await work(token);
+    } catch (err) {
+      retireRootLease(key, lease);
+      throw err;
+    }
+  } finally {
+    if (--lease.holders === 0) {
+      retireRootLease(key, lease);
+      const token = await lease.token.catch(() => undefined);
+      if (token) await revokeSelf(lease.endpoint, token);
+    }
+  }
+}
+
+/** No later step joins this lease (its holders keep it until they end). */
+function retireRootLease(key: string, lease: RootLease): void {
+  if (rootLeases.get(key) === lease) rootLeases.delete(key);
 }
 
 /** Revokes the token itself; false when it was already invalid. */

@@ -1,7 +1,8 @@
 // The node's secret store (Vault API): initialized once with its keys in custody, unsealed, a KV v2 mount, and
 // per service a policy + periodic token (token file in the service's folder) and database credentials; the
 // gateway's certificate stored under the gateway's path. Every admin step runs on a short-lived root token
-// made from the unseal keys and revoked at once (see components/secret-store/client.ts withRootToken).
+// made from the unseal keys, shared by overlapping steps and revoked when the last of them ends (see
+// components/secret-store/client.ts withRootToken).
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { custodyFilePath, defaultDbUsername, SecretStoreConfig } from "./config";
