@@ -52,7 +52,6 @@ export async function writeServiceCertificate(dir: string, files: ServiceCertifi
 
 export type { FilesState } from "../shared/files";
 
-/** Whether the folder still holds exactly what was issued: the same certificate, trust bundle and key. */
 /**
  * What a service folder should hold: the certificate, the key's fingerprint, and the trust bundle, or only its
  * digest (digestOf, as the certificate's outputs keep it since 0.3.0). Code recorded in older states passes
@@ -60,13 +59,15 @@ export type { FilesState } from "../shared/files";
  */
 export type ExpectedServiceFiles = { certPem: string; keyFingerprint: string } & ({ trustBundlePem: string } | { trustBundlePemSha256: string });
 
+/** Whether the folder still holds exactly what was issued: the same certificate, trust bundle and key. */
 export function inspectServiceCertificate(dir: string, expected: ExpectedServiceFiles): FilesState {
   const paths = serviceDirPaths(dir);
   const cert = readIfExists(paths.certPath);
   const bundle = readIfExists(paths.caCertPath);
   const key = readIfExists(paths.keyPath);
   if (cert === undefined || bundle === undefined || key === undefined) return "missing";
-  const bundleAsExpected = "trustBundlePem" in expected ? bundle === expected.trustBundlePem : digestOf(bundle) === expected.trustBundlePemSha256;
+  const { trustBundlePem, trustBundlePemSha256 } = expected as { trustBundlePem?: string; trustBundlePemSha256?: string };
+  const bundleAsExpected = trustBundlePem !== undefined ? bundle === trustBundlePem : digestOf(bundle) === trustBundlePemSha256;
   if (cert !== expected.certPem || !bundleAsExpected) return "changed";
   try {
     return publicKeyFingerprint(key) === expected.keyFingerprint ? "intact" : "changed";
