@@ -45,8 +45,6 @@ export interface ProviderImplementation<Inputs, Outputs> {
   delete?(id: string, props: Outputs): Promise<void>;
 }
 
-export type ProviderMethod = keyof ProviderImplementation<unknown, unknown>;
-
 /** Types an implementation (identity at run time). */
 export function implement<Inputs, Outputs>(implementation: ProviderImplementation<Inputs, Outputs>): ProviderImplementation<Inputs, Outputs> {
   return implementation;
