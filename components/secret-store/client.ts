@@ -4,8 +4,8 @@
 //
 // No token, key or password ever appears in an error message: errors name the address, the API path and the
 // store's own error text.
-import { createHash } from "node:crypto";
 import { EdgeError } from "../shared/errors";
+import { sha256Hex } from "../shared/files";
 import { Agent, type Dispatcher, RetryAgent, request } from "undici";
 
 export interface StoreEndpoint {
@@ -246,7 +246,7 @@ const rootLeases = new Map<string, RootLease>();
 
 /** The lease's key: the address, and a digest (never the keys themselves) of the keys and CA the token was made with. */
 function rootLeaseKey(endpoint: StoreEndpoint, keys: string[]): string {
-  return `${endpoint.address}\n${createHash("sha256").update(JSON.stringify([endpoint.caPem, keys])).digest("hex")}`;
+  return `${endpoint.address}\n${sha256Hex(JSON.stringify([endpoint.caPem, keys]))}`;
 }
 
 /**

@@ -30,8 +30,8 @@
 // use, with "intact" for nothing drifted. The older ones keep their output's name (`files`, `onDisk`, `drift`,
 // `inStore`, `etcd`, `auth`): it is stored in every existing state and read by the code recorded there, so a
 // rename would make those states look changed.
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { sha256Hex } from "./files";
 
 /** A resource's provider logic, typed by its plain inputs and its outputs (what the state keeps). */
 export interface ProviderImplementation<Inputs, Outputs> {
@@ -97,7 +97,7 @@ export function digestKey<K extends string>(key: K): `${K}Sha256` {
 
 /** SHA-256 (hex) of a value's canonical form: the same for every value changedKeys counts as the same. */
 export function digestOf(value: unknown): string {
-  return createHash("sha256").update(canonical(value)).digest("hex");
+  return sha256Hex(canonical(value));
 }
 
 /**
