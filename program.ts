@@ -123,7 +123,20 @@ async function loadOrgCa(nodeConfig: NodeConfig): Promise<{ org?: EdgeNodeArgs["
   return { org: { requests, signatures }, outputs };
 }
 
+/**
+ * V8 formats this process's stack traces, not source-map-support. Why: the SDK records the whole call stack of
+ * every resource it registers (Error.stackTraceLimit = Infinity) and of every promise it makes for a resource's
+ * outputs, and source-map-support (installed by the SDK's runner) formats each frame through a source-map lookup
+ * that finds no map for this project's TypeScript (tsx hands its maps to Node, not to it), so it prints what V8
+ * prints: 3.3 s of the program's 13.6 s of CPU in a cold `up` of 200 services, for the same text. The source
+ * positions the state records are the same as before.
+ */
+function formatStackTracesWithV8(): void {
+  Error.prepareStackTrace = (error, frames) => `${error}\n${frames.map((frame) => `    at ${frame}`).join("\n")}`;
+}
+
 export async function edgeNodeProgram(): Promise<Record<string, unknown>> {
+  formatStackTracesWithV8();
   // One program, two roles: a node stack (default) or the org stack holding the root CA (components/fleet/).
   const role = new pulumi.Config(CONFIG_NAMESPACE).get("role") ?? "node";
   if (!(ROLES as readonly string[]).includes(role)) throw new pulumi.RunError(`${CONFIG_NAMESPACE}:role: must be one of ${ROLES.join(", ")}`);

@@ -142,6 +142,20 @@ describe("components/pki/client", { timeout: 120_000 }, () => {
     }
   });
 
+  it("signs with the CA it is given when more CAs than it keeps parsed take turns (one process, many CAs)", async () => {
+    const many = await Promise.all(Array.from({ length: 6 }, (_, i) => createSelfSignedCa({ commonName: `ca-${i}`, keyType: "ec-p256", lifetimeDays: 10 })));
+    for (const round of [0, 1]) {
+      for (const [i, ca] of many.entries()) {
+        const issued = await issueServiceCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, commonName: `svc-${round}-${i}`, dnsNames: [], ipAddresses: [], keyType: "ec-p256", lifetimeDays: 1 });
+        const cert = new X509Certificate(issued.certPem);
+        const caCert = new X509Certificate(ca.certPem);
+        expect(cert.checkIssued(caCert)).toBe(true);
+        expect(cert.verify(caCert.publicKey)).toBe(true);
+        expect(cert.verify(new X509Certificate(many[(i + 1) % many.length].certPem).publicKey)).toBe(false);
+      }
+    }
+  });
+
   it("sets notAfter from lifetimeDays when the CA outlives it", async () => {
     const ca = cas["ec-p384"];
     const issued = await issueServiceCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, commonName: "svc", dnsNames: ["svc"], ipAddresses: [], keyType: "ec-p256", lifetimeDays: 7 });
