@@ -6,7 +6,8 @@
 // does not enforce roles at all. The server is identified by `buildInfo` (FerretDB answers with `ferretdbVersion`):
 // real MongoDB gets the configured roles, FerretDB gets none, and the result says which roles were sent.
 import { EdgeError } from "../shared/errors";
-import { MongoClient, MongoServerError } from "mongodb";
+import { MongoClient, MongoNetworkError, MongoServerError, MongoServerSelectionError } from "mongodb";
+import { sha256Hex } from "../shared/files";
 
 export interface MongoServer {
   host: string;
@@ -61,24 +62,56 @@ function newClient(server: Pick<MongoServer, "host" | "port" | "connectTimeoutMs
 
 const isAuthFailure = (err: unknown) => err instanceof MongoServerError && (err.code === 18 || err.codeName === "AuthenticationFailed");
 
-/** Connects as the admin, runs `fn`, always disconnects. Connection and login failures become one line. */
-export async function withAdmin<T>(server: MongoServer, fn: (client: MongoClient) => Promise<T>): Promise<T> {
+// One admin client (the driver's connection pool) per server and login for the life of the work: a preview
+// inspects every service's user, and each inspection used to log in as the admin anew (a connection and a SCRAM
+// handshake). The client is closed once nobody has used it for a second, so a process that is done can exit.
+interface SharedAdmin {
+  client: Promise<MongoClient>;
+  users: number;
+  idle?: NodeJS.Timeout;
+}
+const admins = new Map<string, SharedAdmin>();
+const IDLE_CLOSE_MS = 1_000;
+
+async function connectAdmin(server: MongoServer): Promise<MongoClient> {
   const client = newClient(server, { username: server.adminUser, password: server.adminPassword, source: server.adminDatabase });
   try {
-    await client.connect();
+    return await client.connect();
   } catch (err) {
     await client.close().catch(() => undefined);
     const why = isAuthFailure(err) ? "authentication failed (check the admin user and password)" : oneLine(err);
     throw new MongoUserError(`cannot connect to MongoDB at ${server.host}:${server.port} as ${JSON.stringify(server.adminUser)}: ${why}`);
   }
+}
+
+/** Runs `fn` as the admin (a client shared in this process). Connection and login failures become one line. */
+export async function withAdmin<T>(server: MongoServer, fn: (client: MongoClient) => Promise<T>): Promise<T> {
+  const key = sha256Hex(JSON.stringify([server.host, server.port, server.adminUser, server.adminPassword, server.adminDatabase, server.connectTimeoutMs]));
+  let shared = admins.get(key);
+  if (!shared) {
+    const fresh: SharedAdmin = { client: connectAdmin(server), users: 0 };
+    // A failed connection is not kept: the next caller tries again.
+    fresh.client.catch(() => admins.get(key) === fresh && admins.delete(key));
+    admins.set(key, (shared = fresh));
+  }
+  clearTimeout(shared.idle);
+  shared.users++;
   try {
+    const client = await shared.client;
     return await fn(client);
   } catch (err) {
-    // The server refused a command: its own one-line message.
+    // The server refused a command: its own one-line message. Unreachable since the login: one line too.
     if (err instanceof MongoServerError) throw new MongoUserError(`MongoDB at ${server.host}:${server.port}: ${oneLine(err)}`);
+    if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) throw new MongoUserError(`cannot connect to MongoDB at ${server.host}:${server.port} as ${JSON.stringify(server.adminUser)}: ${oneLine(err)}`);
     throw err;
   } finally {
-    await client.close().catch(() => undefined);
+    const done = shared;
+    if (--done.users === 0) {
+      done.idle = setTimeout(() => {
+        if (admins.get(key) === done) admins.delete(key);
+        done.client.then((c) => c.close(), () => undefined).catch(() => undefined);
+      }, IDLE_CLOSE_MS);
+    }
   }
 }
 

@@ -11,7 +11,8 @@
 import { EdgeError } from "../shared/errors";
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
 import { saslprep } from "@mongodb-js/saslprep";
-import { Client, DatabaseError, escapeIdentifier, escapeLiteral } from "pg";
+import { escapeIdentifier, escapeLiteral, Pool, PoolClient } from "pg";
+import { sha256Hex } from "../shared/files";
 
 export interface PostgresServer {
   host: string;
@@ -76,32 +77,55 @@ function oneLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split("\n")[0];
 }
 
-/** Connects as the admin, runs `fn`, always disconnects. Connection failures become one PostgresError line. */
-export async function withAdmin<T>(server: PostgresServer, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({
-    host: server.host,
-    port: server.port,
-    user: server.adminUser,
-    password: server.adminPassword,
-    database: server.adminDatabase,
-    connectionTimeoutMillis: server.connectTimeoutMs,
-  });
-  // A dropped connection is reported by the query that needs it; without a listener it would crash the process.
-  client.on("error", () => undefined);
+// One pool of admin connections per server and login for the life of the process: a preview inspects every
+// service's role, and each used to pay a connection of its own (TCP, startup, authentication). Connections idle
+// for a second are closed, and an idle pool does not keep the process alive (allowExitOnIdle).
+const pools = new Map<string, Pool>();
+const IDLE_CLOSE_MS = 1_000;
+
+function poolFor(server: PostgresServer): Pool {
+  const key = sha256Hex(JSON.stringify([server.host, server.port, server.adminUser, server.adminPassword ?? null, server.adminDatabase, server.connectTimeoutMs]));
+  let pool = pools.get(key);
+  if (!pool) {
+    pool = new Pool({
+      host: server.host,
+      port: server.port,
+      user: server.adminUser,
+      password: server.adminPassword,
+      database: server.adminDatabase,
+      connectionTimeoutMillis: server.connectTimeoutMs,
+      idleTimeoutMillis: IDLE_CLOSE_MS,
+      allowExitOnIdle: true,
+    });
+    // A dropped connection, idle or in use, would crash the process without a listener: the query that needs it
+    // reports it, and the pool retires it.
+    pool.on("error", () => undefined);
+    pool.on("connect", (client) => client.on("error", () => undefined));
+    pools.set(key, pool);
+  }
+  return pool;
+}
+
+/** Runs `fn` on an admin connection (from this process's pool). Connection failures become one PostgresError line. */
+export async function withAdmin<T>(server: PostgresServer, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  let client: PoolClient;
   try {
-    await client.connect();
+    client = await poolFor(server).connect();
   } catch (err) {
-    await client.end().catch(() => undefined);
     throw new PostgresError(`cannot connect to PostgreSQL at ${server.host}:${server.port} as ${JSON.stringify(server.adminUser)}: ${oneLine(err)}`);
   }
+  let retire: Error | undefined;
   try {
     return await fn(client);
   } catch (err) {
-    // The server refused a statement (e.g. a database still in use on DROP): its own one-line message.
-    if (err instanceof DatabaseError) throw new PostgresError(`PostgreSQL at ${server.host}:${server.port}: ${oneLine(err)}`);
-    throw err;
+    // This module's own refusals pass as they are, on a connection that is fine.
+    if (err instanceof PostgresError) throw err;
+    // Anything from the server or the connection (a refused statement, a FATAL, a connection that dropped) is one
+    // line, and the connection is retired: a FATAL ends the session, and a refusal costs only a new connection.
+    retire = err instanceof Error ? err : new Error(String(err));
+    throw new PostgresError(`PostgreSQL at ${server.host}:${server.port}: ${oneLine(err)}`);
   } finally {
-    await client.end().catch(() => undefined);
+    client.release(retire);
   }
 }
 
@@ -114,13 +138,13 @@ interface RoleRow {
   rolpassword: string | null;
 }
 
-async function roleRow(client: Client, role: string): Promise<RoleRow | undefined> {
+async function roleRow(client: PoolClient, role: string): Promise<RoleRow | undefined> {
   // pg_authid (not pg_roles) holds the stored verifier: reading it needs a superuser admin.
   const res = await client.query<RoleRow>("SELECT rolsuper, rolcanlogin, rolcreaterole, rolcreatedb, rolreplication, rolpassword FROM pg_catalog.pg_authid WHERE rolname = $1", [role]);
   return res.rows[0];
 }
 
-async function databaseOwner(client: Client, database: string): Promise<string | undefined> {
+async function databaseOwner(client: PoolClient, database: string): Promise<string | undefined> {
   const res = await client.query<{ owner: string }>("SELECT pg_catalog.pg_get_userbyid(datdba) AS owner FROM pg_catalog.pg_database WHERE datname = $1", [database]);
   return res.rows[0]?.owner;
 }
