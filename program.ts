@@ -1,7 +1,7 @@
 // The node stack program: read and validate the stack config, then build one EdgeNode.
 // Every user mistake is found here, before any resource is registered, and reported as one line.
 import * as pulumi from "@pulumi/pulumi";
-import { CaImportError, ImportedCa, loadImportedCa } from "./components/pki/ca-import";
+import type { ImportedCa } from "./components/pki/ca-import";
 import { checkDatabaseServers } from "./components/databases/preflight";
 import { EdgeNode, EdgeNodeArgs } from "./components/edge-node";
 import { hasAdminPassword } from "./components/databases/config";
@@ -53,6 +53,8 @@ export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_
     warnAboutCustody(nodeConfig, value!);
   }
   if (nodeConfig.ca.source !== "import") return { nodeConfig, custodySecret };
+  // Loaded only here: it brings the X.509 library, which no other part of the program needs.
+  const { CaImportError, loadImportedCa }: typeof import("./components/pki/ca-import") = require("./components/pki/ca-import");
   try {
     return { nodeConfig, custodySecret, importedCa: loadImportedCa(nodeConfig.ca.importDir!) };
   } catch (err) {

@@ -1,7 +1,7 @@
 // The node stack's configuration: schema, defaults and one-line errors that name the key. No Pulumi in here.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { KEY_TYPES } from "./pki/client";
+import { KEY_TYPES } from "./pki/key-types";
 import { SecretStoreConfig, secretStoreProblem, secretStoreSchema } from "./secret-store/config";
 import { ConfigStoreConfig, configStoreSchema, resolveConfigStore } from "./config-store/config";
 import { DatabasesConfig, databasesSchema, resolveDatabases } from "./databases/config";

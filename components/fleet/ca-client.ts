@@ -2,6 +2,7 @@
 // own PKI (components/pki/client.ts): a node makes its CA key and a certificate request (PKCS#10), the org root
 // signs it as an intermediate with name constraints, the node checks what comes back. No Pulumi in here.
 // Providers require this file as `@edge-security/clients/fleet-ca`: change signatures only compatibly.
+import "reflect-metadata"; // required by @peculiar/x509 (tsyringe), before it loads
 import { BlockList, isIP } from "node:net";
 import { createHash, createPublicKey, X509Certificate as NodeCert } from "node:crypto";
 import * as x509 from "@peculiar/x509";

@@ -2,7 +2,7 @@
 // link to it (`edge-security:pki.ca.org`, `generation`, `trusted`). Schemas, defaults, one-line errors. No Pulumi.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { KEY_TYPES } from "../pki/client";
+import { KEY_TYPES } from "../pki/key-types";
 
 export const ROLES = ["node", "org"] as const;
 export type Role = (typeof ROLES)[number];

@@ -5,9 +5,11 @@ import { existsSync, readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { EdgeError } from "../shared/errors";
 import { PlainFile } from "../shared/plain-file";
-import { namesOutside, nameConstraintsOf, splitCertificates } from "./ca-client";
 import { exchangeFiles, NodeOrgLink, trustedGenerations } from "./config";
 import { NodeCaRequest } from "./node-ca-request";
+
+// The X.509 library is loaded only for a node linked to an org CA: every other node's program has no use for it.
+const caClient = (): typeof import("./ca-client") => require("./ca-client");
 
 /** The org stack's outputs a node reads. */
 export const ORG_ROOTS_OUTPUT = "roots";
@@ -82,7 +84,7 @@ export async function readOrgSignatures(ca: NodeCaSettings, stack: string): Prom
     for (const gen of generations) {
       const { certFile } = exchangeFiles(link.exchangeDir!, node, gen);
       if (!existsSync(certFile)) continue;
-      const [cert, ...roots] = splitCertificates(readFileSync(certFile, "utf8"));
+      const [cert, ...roots] = caClient().splitCertificates(readFileSync(certFile, "utf8"));
       if (!cert) throw new Error(`${certFile}: holds no PEM certificate`);
       signed[gen] = cert;
       // The roots as of the issuing generation's file (the org rewrites every file of the node when its roots change).
@@ -102,6 +104,7 @@ export function awaitingSignatureMessage(ca: NodeCaSettings, node: string, gen: 
 
 /** The service names the issuing node CA may not issue for, as [service index, names]; empty when all fit. */
 export function servicesOutsideConstraints(certPem: string, services: { dnsNames: string[]; ipAddresses: string[] }[]): [number, string[]][] {
+  const { nameConstraintsOf, namesOutside } = caClient();
   const nc = nameConstraintsOf(certPem);
   return services.flatMap((s, i) => {
     const outside = namesOutside(nc, s.dnsNames, s.ipAddresses);

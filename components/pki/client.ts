@@ -9,8 +9,9 @@ x509.cryptoProvider.set(webcrypto as never);
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-export const KEY_TYPES = ["ec-p256", "ec-p384", "rsa-3072"] as const;
-export type KeyType = (typeof KEY_TYPES)[number];
+import { KEY_TYPES, KeyType } from "./key-types";
+
+export { KEY_TYPES, KeyType };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 // Certificates start a few minutes in the past so a node whose clock is slightly behind still accepts them.

@@ -3,7 +3,6 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { MIN_CUSTODY_SECRET_LENGTH } from "./custody";
 import { dedicatedFolderProblem } from "../shared/host-paths";
-import { durationSeconds } from "./client";
 
 export const DEFAULT_CUSTODY_DIR = "/var/lib/edge-security/custody";
 /** The stack setting that holds the custody file's encryption secret (set with --secret). */
@@ -65,7 +64,9 @@ export function secretStoreProblem(store: SecretStoreConfig, serviceNames: strin
   if (store.shares > 1 && store.threshold === 1) return [["secretStore", "threshold"], "must be at least 2 when there are several shares (one share alone would unseal the store)"];
   if (!serviceNames.includes(store.service)) return [["secretStore", "service"], `${JSON.stringify(store.service)} is not in services (the store's TLS certificate is that service's)`];
   if (store.gatewayService !== undefined && !serviceNames.includes(store.gatewayService)) return [["secretStore", "gatewayService"], `${JSON.stringify(store.gatewayService)} is not in services`];
-  if (store.tokenRenewBefore !== undefined && durationSeconds(store.tokenRenewBefore) >= durationSeconds(store.tokenPeriod)) {
+  // The store's client (and its HTTP library) is loaded only for this check: config parsing runs in every program.
+  const seconds = (duration: string): number => (require("./client") as typeof import("./client")).durationSeconds(duration);
+  if (store.tokenRenewBefore !== undefined && seconds(store.tokenRenewBefore) >= seconds(store.tokenPeriod)) {
     return [["secretStore", "tokenRenewBefore"], `must be shorter than secretStore.tokenPeriod (${store.tokenPeriod}), or every token would be renewed on every run`];
   }
   if (store.gatewayService === store.service) return [["secretStore", "gatewayService"], "must not be the secret store's own service"];

@@ -4,7 +4,7 @@
 // before Kong starts (README: "Gateway on Kong").
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { deterministicId } from "./kong-admin";
+import { deterministicId } from "./kong-ids";
 import type { KongGatewayConfig } from "./config";
 import type { Route } from "../routes";
 import { KongAdminApi } from "./kong-admin-api";

@@ -7,7 +7,6 @@
 // certificate); lists are paged (`next`). No credential ever appears in an error message.
 import { ExponentialBackoff, handleWhen, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
 import { Agent, request } from "undici";
-import { v5 as uuidv5 } from "uuid";
 import { EdgeError } from "../../shared/errors";
 
 export interface KongEndpoint {
@@ -39,13 +38,8 @@ export interface Answer {
   json: any;
 }
 
-/** Kong's namespace for our deterministic ids (UUIDv5 of the stack and the object's purpose). */
-const ID_NAMESPACE = "5b6c0f2e-6f1d-4d2a-9a51-7e0c2f1d7a11";
-
-/** A deterministic id: the same stack and purpose always give the same id (certificates, plugins, ACLs). */
-export function deterministicId(stack: string, purpose: string): string {
-  return uuidv5(`${stack}\n${purpose}`, ID_NAMESPACE);
-}
+// Recorded provider code calls `deterministicId` through this module.
+export { deterministicId } from "./kong-ids";
 
 /** The tag every entity this project makes carries: delete and adoption look at it. */
 export function ownerTag(stack: string): string {
