@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { PROJECT_ROOT, TestNode } from "../test/support/harness";
-import { floorNode, ratio, run, serviceNames, sizes, upAndPreview } from "./measure";
+import { floorNode, PREVIEW_RUNS, ratio, run, serviceNames, sizes, upAndPreview } from "./measure";
 
 /** The same PKI work as a plain script: a CA, then a key and certificate per service written to its folder. */
 function plainPki(n: number): number {
@@ -66,7 +66,7 @@ run(async () => {
   }
   console.log(
     [
-      `PKI through \`pulumi up\`/\`pulumi preview\` against the floor (load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
+      `PKI through \`pulumi up\`/\`pulumi preview\` against the floor (no-op preview: median of ${PREVIEW_RUNS} runs; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
       "| services | resources | floor up (s) | up (s) | up ratio | floor preview (s) | preview (s) | preview ratio | state KB/service | plain script (s) |",
       "|---|---|---|---|---|---|---|---|---|---|",
       ...rows,

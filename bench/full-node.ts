@@ -6,7 +6,7 @@
 //   BENCH_FULL_SIZES=20,200 (client services, each with every concern)
 import { loadavg } from "node:os";
 import { FullNode } from "../test/support/full-node";
-import { floorNode, ratio, run, sizes, upAndPreview } from "./measure";
+import { floorNode, PREVIEW_RUNS, ratio, run, sizes, upAndPreview } from "./measure";
 
 run(async () => {
   const rows: string[] = [];
@@ -28,7 +28,7 @@ run(async () => {
   }
   console.log(
     [
-      `Every per-service concern through \`pulumi up\`/\`pulumi preview\` against the floor (load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
+      `Every per-service concern through \`pulumi up\`/\`pulumi preview\` against the floor (no-op preview: median of ${PREVIEW_RUNS} runs; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
       "| services | resources | floor up (s) | up (s) | up ratio | floor preview (s) | preview (s) | preview ratio | state KB/service |",
       "|---|---|---|---|---|---|---|---|---|",
       ...rows,
