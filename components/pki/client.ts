@@ -3,15 +3,16 @@ import "reflect-metadata"; // required by @peculiar/x509 (tsyringe), before it l
 import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto, X509Certificate as NodeCert } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { sha256Hex } from "../shared/files";
+import { KEY_TYPES, type KeyType } from "./key-types";
+
+// Their home is ./key-types (config parsing needs them without this module's X.509 library); code, recorded
+// provider code included, still imports them from here.
+export { KEY_TYPES, type KeyType };
 
 x509.cryptoProvider.set(webcrypto as never);
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-
-import { KEY_TYPES, KeyType } from "./key-types";
-
-export { KEY_TYPES, KeyType };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 // Certificates start a few minutes in the past so a node whose clock is slightly behind still accepts them.
