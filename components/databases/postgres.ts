@@ -114,7 +114,7 @@ export async function withAdmin<T>(server: PostgresServer, fn: (client: PoolClie
   } catch (err) {
     throw new PostgresError(`cannot connect to PostgreSQL at ${server.host}:${server.port} as ${JSON.stringify(server.adminUser)}: ${oneLine(err)}`);
   }
-  let retire: Error | undefined;
+  let retire = false;
   try {
     return await fn(client);
   } catch (err) {
@@ -122,7 +122,7 @@ export async function withAdmin<T>(server: PostgresServer, fn: (client: PoolClie
     if (err instanceof PostgresError) throw err;
     // Anything from the server or the connection (a refused statement, a FATAL, a connection that dropped) is one
     // line, and the connection is retired: a FATAL ends the session, and a refusal costs only a new connection.
-    retire = err instanceof Error ? err : new Error(String(err));
+    retire = true;
     throw new PostgresError(`PostgreSQL at ${server.host}:${server.port}: ${oneLine(err)}`);
   } finally {
     client.release(retire);
