@@ -1,6 +1,6 @@
 // The node stack program: read and validate the stack config, then build one EdgeNode.
 // Every user mistake is found here, before any resource is registered, and reported as one line.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./components/shared/pulumi";
 import type { ImportedCa } from "./components/pki/ca-import";
 import { checkDatabaseServers } from "./components/databases/preflight";
 import { EdgeNode, EdgeNodeArgs } from "./components/edge-node";

@@ -2,7 +2,7 @@
 import { isIP } from "node:net";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./shared/pulumi";
 import type { ImportedCa } from "./pki/ca-import";
 import { SECRET_FILE_MODE, SERVICE_FILES } from "./shared/files";
 import type { NodeConfig } from "./node-config";

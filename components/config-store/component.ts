@@ -2,7 +2,7 @@
 // role, client certificate, CURVE keys), the default configuration per service and GlobalEnv. In DEV_MODE:
 // no TLS, no auth, no keys, only the configuration and GlobalEnv's DEV_MODE, and a warning on every run.
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import type { ConfigStoreConfig } from "./config";
 import { GLOBAL_ENV } from "./default-config";
 import type { ServiceConfig } from "../node-config";

@@ -1,6 +1,6 @@
 // Dynamic resource: etcd's root user, the stack's admin user (certificate login) and `auth enable`. Waits (bounded) for the server to answer. An etcd whose
 // authentication is already on is adopted when the stack's root password works; otherwise create fails clearly.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface EtcdAuthInputs {

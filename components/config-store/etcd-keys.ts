@@ -5,7 +5,7 @@
 //                    overwriteOperatorChanges is set or that key's default changed in the file
 // Refresh reads the live values into `values` (state and inputs), so the next preview shows, key by key, what
 // `up` will write: a key deleted out of band comes back, an operator's change stays (or is overwritten).
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface EtcdKeysInputs {

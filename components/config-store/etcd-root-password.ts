@@ -1,7 +1,7 @@
 // Dynamic resource: the password of etcd's root user, generated once. It is its own resource so that it is
 // in the state (encrypted: a secret output) before any etcd is told about it: a run interrupted after
 // `auth enable` resumes with the password it set. Replacing this resource rotates root's password.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 

@@ -8,7 +8,7 @@
 // etcd is administered as the stack's admin user (client certificate); the component orders this after EtcdAuth.
 // Replacing it (`up --replace`) rotates all of them. A folder wiped by a reboot (seen on every diff) reissues
 // the certificate; a user, role or key changed in etcd (seen by refresh) is restored with the same keys.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface EtcdServiceAccessInputs {

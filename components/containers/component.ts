@@ -3,7 +3,7 @@
 // the service never starts on half-written certificates or tokens. Tested with Pulumi's mocks only: no Docker
 // engine or docker provider plugin runs where this project is built (docs/containers.md).
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { SERVICE_FILES } from "../shared/files";
 import type { ContainersConfig } from "./config";
 import { DockerContainer } from "./container";

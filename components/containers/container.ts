@@ -3,7 +3,7 @@
 // npm package is not used: it declares a Pulumi plugin, which this project does not depend on. On a real node
 // the docker provider plugin must be installed (`pulumi plugin install resource docker <version>`); here it is
 // tested with Pulumi's mocks only.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 
 export const DOCKER_CONTAINER_TYPE = "docker:index/container:Container";
 

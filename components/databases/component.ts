@@ -1,6 +1,6 @@
 // The node's databases: the gateway's PostgreSQL role and database (and, as an option, one per service), and one
 // MongoDB user per service. Every password comes from the secret store's credentials; admin passwords are secrets.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import type { DatabasesConfig } from "./config";
 import { MongoUser } from "./mongo-user";
 import { PostgresRoleDatabase } from "./postgres-role-database";

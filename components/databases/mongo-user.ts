@@ -3,7 +3,7 @@
 // of band is reported as `live`, and the next `up` re-creates it. A new password re-creates the user (drop, then
 // create). Real MongoDB gets the roles; FerretDB v1 gets none (it refuses them): `rolesSent` records what was sent.
 // The passwords (the user's and the admin's) are secrets in the state and never logged.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface MongoUserInputs {

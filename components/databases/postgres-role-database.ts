@@ -2,7 +2,7 @@
 // `read` and `diff` look at the server: a role dropped, its password or attributes changed, the database dropped
 // or given away out of band is reported as `live` and repaired by the next `up`. The passwords (the role's and
 // the admin's) are secrets in the state and never logged.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface PostgresRoleDatabaseInputs {

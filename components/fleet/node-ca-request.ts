@@ -1,7 +1,7 @@
 // Dynamic resource (node stack): one generation of the node CA's key and its certificate request. The key is made
 // here and is a secret output (encrypted in the node stack's state); the request (public) goes to the org stack,
 // as a stack output (connected) or a file the operator carries (air-gapped).
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface NodeCaRequestInputs {

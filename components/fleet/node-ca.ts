@@ -1,7 +1,7 @@
 // Dynamic resource (node stack): one generation of the node CA in use, its certificate signed by the org root
 // (read back from the org stack or from the carried file) joined to the key the node made. Checked before use: a
 // CA certificate, for this key, signed by one of the org's roots.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface NodeCaInputs {

@@ -2,7 +2,8 @@
 // component so their names never depend on whether the rest of the node is built yet), and what the program reads
 // when it runs: the signed certificates and the org's roots, from the org stack (connected) or the carried folder.
 import { existsSync, readFileSync } from "node:fs";
-import * as pulumi from "@pulumi/pulumi";
+import { invoke } from "@pulumi/pulumi/runtime/invoke";
+import * as pulumi from "../shared/pulumi";
 import { EdgeError } from "../shared/errors";
 import { PlainFile } from "../shared/plain-file";
 import { exchangeFiles, NodeOrgLink, trustedGenerations } from "./config";
@@ -53,7 +54,7 @@ const UNKNOWN_STACK = /\bunknown stack\b/;
  * fails only this call, so the program can say what to do before it registers anything. An invoke adds nothing
  * to the state: the StackReference stays the one the state has always held.
  */
-export async function requireOrgStack(stack: string, read = (name: string) => pulumi.runtime.invoke("pulumi:pulumi:readStackOutputs", { name })): Promise<void> {
+export async function requireOrgStack(stack: string, read = (name: string) => invoke("pulumi:pulumi:readStackOutputs", { name })): Promise<void> {
   try {
     await read(stack);
   } catch (err) {

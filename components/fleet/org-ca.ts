@@ -1,7 +1,7 @@
 // The org stack's component: the root CA (one resource per trusted generation) and the node CAs it signs, one per
 // node and generation the nodes asked for. Connected nodes read their certificates from the stack's outputs;
 // air-gapped nodes get a certificate file written beside their request in the carried folder.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { PlainFile } from "../shared/plain-file";
 import { exchangeFiles, OrgConfig, trustedGenerations } from "./config";
 import { OrgRootCa } from "./root-ca";

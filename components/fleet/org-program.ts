@@ -3,7 +3,7 @@
 // folder), and build the OrgCa. Mistakes are one line naming the key, before any resource is registered.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { EXCHANGE_CSR, exchangeFiles, OrgConfig, OrgConfigError, parseOrgConfig } from "./config";
 import { NodeCaRequestFound, OrgCa } from "./org-ca";
 

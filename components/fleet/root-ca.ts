@@ -1,6 +1,6 @@
 // Dynamic resource: one generation of the organisation's root CA. Made here, in the org stack; its key is a secret
 // output (encrypted in the org stack's state) and goes nowhere else: node stacks get certificates, never the key.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface OrgRootCaInputs {

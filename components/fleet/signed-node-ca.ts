@@ -1,6 +1,6 @@
 // Dynamic resource (org stack): a node's CA request signed by the org root, with the names the org allows that
 // node. The request carries only the node's public key: the node CA's private key never leaves the node stack.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface SignedNodeCaInputs {

@@ -1,6 +1,6 @@
 // Dynamic resource: the node's CA. Self-signed (generated here) or imported (validated by the program and
 // passed in). The CA key is a secret output, so it is encrypted in the state; nothing else holds it.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface CertificateAuthorityInputs {

@@ -1,7 +1,7 @@
 // The node's PKI: one CA, its certificate published at the secrets root, and one certificate per service
 // written to the service's own folder.
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import type { ImportedCa } from "./ca-import";
 import { SHARED_DIR_MODE } from "../shared/files";
 import type { NodeConfig, ServiceConfig } from "../node-config";

@@ -1,6 +1,6 @@
 // Dynamic resource: one service's key and certificate, written to the service's folder. The private key is
 // generated here and lives only in that folder: it is never an output, so it never reaches the state.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface ServiceCertificateInputs {

@@ -4,7 +4,7 @@
 // made from the unseal keys, shared by overlapping steps and revoked when the last of them ends (see
 // components/secret-store/client.ts withRootToken).
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { custodyFilePath, defaultDbUsername, SecretStoreConfig } from "./config";
 import type { ServiceConfig } from "../node-config";
 import { SecretStoreCertificate } from "./stored-certificate";

@@ -6,7 +6,7 @@
 // answers "not initialized" while the stack holds keys for it is refused unless `reinitialize` is set: its data
 // may only be missing for now (a volume not mounted at boot), and new keys would brick it when it comes back.
 // Custody files are never overwritten with other keys: the old one is kept aside, dated.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
 export interface SecretStoreInitInputs {

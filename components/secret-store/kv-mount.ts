@@ -1,6 +1,6 @@
 // Dynamic resource: the KV v2 mount that holds the services' secrets. An existing KV v2 mount at the path is
 // adopted (and left in place by destroy); any other engine mounted there is an error.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "./admin";
 

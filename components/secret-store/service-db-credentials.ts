@@ -3,7 +3,7 @@
 // runs; an entry lost from the store is written again with the same values. A new rotation generation makes a
 // new password in place (docs/rotation.md); `up --replace` does too (the old entry is deleted first, so the new
 // one cannot adopt it). Outputs are Pulumi secrets.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "./admin";
 

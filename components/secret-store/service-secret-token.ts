@@ -2,7 +2,7 @@
 // token with that policy, written to the service's folder as secrets-token.json (0600, the store's own token
 // response). A token that expired or was revoked, a policy gone, or a token file lost (reboot) is seen by
 // `refresh`/`preview` and made good by `up`, without touching the service's other secrets.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "./admin";
 

@@ -1,6 +1,6 @@
 // Dynamic resource: a service's certificate and private key stored in the secret store (the gateway's, for the
 // gateway to apply). The key is read from the service's folder when written; it is never an output.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "./admin";
 

@@ -1,6 +1,6 @@
 // Dynamic resource: the secret store unsealed. A store that restarted comes back sealed: `refresh` and
 // `preview` see it (sealed: true) and `up` unseals it with the threshold of keys, changing nothing else.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "./admin";
 

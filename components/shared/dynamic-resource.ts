@@ -30,18 +30,19 @@
 // use, with "intact" for nothing drifted. The older ones keep their output's name (`files`, `onDisk`, `drift`,
 // `inStore`, `etcd`, `auth`): it is stored in every existing state and read by the code recorded there, so a
 // rename would make those states look changed.
-import * as pulumi from "@pulumi/pulumi";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import * as pulumi from "./pulumi";
 import { sha256Hex } from "./files";
 
 /** A resource's provider logic, typed by its plain inputs and its outputs (what the state keeps). */
 export interface ProviderImplementation<Inputs, Outputs> {
-  check?(olds: Inputs, news: Inputs): Promise<pulumi.dynamic.CheckResult<Inputs>>;
-  create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult<Outputs>>;
+  check?(olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<Inputs>>;
+  create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>>;
   /** `props`: the outputs with the live view; `inputs` (optional) replaces the state's inputs for later diffs. */
   read?(id: string, props: Outputs): Promise<{ id?: string; props?: Outputs; inputs?: Inputs }>;
   /** Required: without a diff, a changed provider silently rewrites the resource's outputs. */
-  diff(id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.DiffResult>;
-  update?(id: string, olds: Outputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult<Outputs>>;
+  diff(id: string, olds: Outputs, news: Inputs): Promise<dynamic.DiffResult>;
+  update?(id: string, olds: Outputs, news: Inputs): Promise<dynamic.UpdateResult<Outputs>>;
   delete?(id: string, props: Outputs): Promise<void>;
 }
 

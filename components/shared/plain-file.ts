@@ -1,6 +1,6 @@
 // Dynamic resource: a non-secret file (the CA certificate, a readiness file) written atomically.
 // A file that vanished or was altered on disk is written again by the next `up`. Logic: ./plain-file.provider.ts.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumi";
 import { ThinResource, thinProvider } from "./dynamic-resource";
 
 export interface PlainFileInputs {

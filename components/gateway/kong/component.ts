@@ -3,7 +3,7 @@
 // route, JWT or OAuth2 + ACL), and the gateway's users. Kong's database and migrations are the platform's step
 // before Kong starts (README: "Gateway on Kong").
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../../shared/pulumi";
 import { deterministicId } from "./kong-ids";
 import type { KongGatewayConfig } from "./config";
 import type { Route } from "../routes";

@@ -1,7 +1,7 @@
 // Dynamic resource: Kong's Admin API, waited for (bounded, clear timeout error) before any Kong resource. Records
 // Kong's version (routes are written for its major) and refuses gateway paths that a Kong route this stack did
 // not make already serves (reading every page of Kong's route list).
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../../shared/pulumi";
 import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { KongEndpointArgs } from "./kong-endpoint";
 

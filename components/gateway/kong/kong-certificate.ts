@@ -3,7 +3,7 @@
 // SNIs. A second run puts the same id; a rotation (a new certificate in the store) replaces the certificate
 // under the same id; an SNI bound to a certificate this stack does not own is an error naming both, before
 // anything changes. The private key passes through memory only: it is never an input or output.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../../shared/pulumi";
 import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { KongEndpointArgs } from "./kong-endpoint";
 import type { SecretStoreAdminArgs } from "../../secret-store/admin";

@@ -1,7 +1,7 @@
 // Dynamic resource: one gateway route in Kong: its service (the upstream), its route (a plain path prefix,
 // strip_path) and its auth plugins (JWT with exp always checked, or OAuth2 client credentials; plus ACL), all
 // upserted by endpoint key or deterministic id. `read` reports drift; `up` repairs it.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../../shared/pulumi";
 import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { KongEndpointArgs } from "./kong-endpoint";
 

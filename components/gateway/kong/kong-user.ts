@@ -1,7 +1,7 @@
 // Dynamic resource: one gateway user in Kong: a consumer, its ACL groups, and its credentials: a JWT credential
 // holding the user's PUBLIC key (the private key is made here and written only to the user's own 0700 folder)
 // and/or an OAuth2 client-credentials credential whose secret is a Pulumi secret (and in the user's folder).
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../../shared/pulumi";
 import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { KongEndpointArgs } from "./kong-endpoint";
 

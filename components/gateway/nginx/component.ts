@@ -3,7 +3,7 @@
 // NGINX and the auth service run beside the graph (scripts/servers/nginx.sh, gateway-auth.sh): they wait for the
 // gateway service's readiness file, which is written after everything here.
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../../shared/pulumi";
 import { durationSeconds, userPaths } from "./gateway-users";
 import type { GatewayConfig } from "../config";
 import { DEFAULT_NGINX_CONFIG, STORE_PASSTHROUGH_PATH } from "./config";

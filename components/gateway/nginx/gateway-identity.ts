@@ -1,7 +1,7 @@
 // Dynamic resource: what the gateway's users share in the secret store (as EdgeX 3/4 set it up): the userpass auth
 // method (enabled once), the identity engine's issuer, and its OIDC signing key (ES384 or ES256) that signs the
 // users' tokens. `refresh` sees a disabled method, a deleted or altered key; `up` puts them back.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../../shared/pulumi";
 import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "../../secret-store/admin";
 

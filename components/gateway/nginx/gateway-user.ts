@@ -3,7 +3,7 @@
 // generated password (a Pulumi secret) and an OIDC role (the token's TTL, audience and groups). Removing the
 // user from the stack removes all of it. `refresh` sees any part missing or altered (and a changed password,
 // by logging in); `up` puts it back with the same password.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../../shared/pulumi";
 import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { SecretStoreAdminArgs } from "../../secret-store/admin";
 

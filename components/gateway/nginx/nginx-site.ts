@@ -2,7 +2,7 @@
 // the secret store (where the stack stored them) and written 0600; nginx.conf is generated from the route mapping,
 // checked with `nginx -t` before it replaces the running one, then NGINX is reloaded. `refresh` sees a hand-edited
 // or missing file and a certificate rotated in the store; `up` writes them again.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../../shared/pulumi";
 import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
 import type { NginxSite as Site } from "./nginx";
 import type { SecretStoreAdminArgs } from "../../secret-store/admin";
