@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etcdctl, EtcdServer } from "../support/etcd-server";
-import { expectOk, freePort, RunResult, TestNode } from "../support/harness";
+import { expectOk, freePort, refusingPort, RunResult, TestNode } from "../support/harness";
 
 const SERVICES = [{ name: "etcd" }, { name: "svc-a" }, { name: "svc-b" }];
 const stackOutputs = (node: TestNode) => JSON.parse(node.exportState()).deployment.resources.find((r: { type: string }) => r.type === "pulumi:pulumi:Stack").outputs;
@@ -91,7 +91,7 @@ describe("bad config-store input", { timeout: 600_000 }, () => {
   });
 
   it("an unreachable endpoint fails after the configured wait, naming the endpoint", async () => {
-    const port = await freePort(); // nothing listens there
+    const port = await refusingPort();
     node.configure({ services: SERVICES, configStore: { endpoint: `https://127.0.0.1:${port}`, waitTimeoutSeconds: 3 } });
     const started = Date.now();
     const result = await node.run("up");

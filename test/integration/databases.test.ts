@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FerretdbServer } from "../support/ferretdb-server";
-import { changedNames, expectOk, freePort, RunResult, TestNode } from "../support/harness";
+import { changedNames, expectOk, refusingPort, RunResult, TestNode } from "../support/harness";
 import { OpenBaoServer } from "../support/openbao-server";
 import { ensureSharedPostgres, PgTarget, PrivatePostgres, psql, SHARED_POSTGRES, sql, stopSharedPostgres } from "../support/postgres-server";
 
@@ -251,7 +251,7 @@ describe("databases on a real Pulumi engine: PostgreSQL (shared server) and Ferr
   });
 
   it("a bad database config on the deployed stack fails in one line and changes nothing", async () => {
-    const closedPort = await freePort();
+    const closedPort = await refusingPort();
     configure({ ...databasesConfig(), postgres: { ...databasesConfig().postgres, port: closedPort } });
     const bad = await run("up");
     expectOneLineError(bad, `error: edge-security:databases.postgres: cannot connect to PostgreSQL at 127.0.0.1:${closedPort} as "postgres"`);
@@ -318,12 +318,12 @@ describe("database config mistakes: one line, nothing changed", { timeout: 600_0
   });
 
   it("an unreachable PostgreSQL", async () => {
-    const port = await freePort();
+    const port = await refusingPort();
     expectOneLineError(await attempt({ ...base(), postgres: { ...base().postgres, port } }), `error: edge-security:databases.postgres: cannot connect to PostgreSQL at 127.0.0.1:${port} as "postgres": connect ECONNREFUSED`);
   });
 
   it("an unreachable MongoDB server (bounded by connectTimeoutSeconds)", async () => {
-    const port = await freePort();
+    const port = await refusingPort();
     const started = Date.now();
     expectOneLineError(await attempt({ ...base(), mongo: { ...base().mongo, port } }), `error: edge-security:databases.mongo: cannot connect to MongoDB at 127.0.0.1:${port} as "admin"`);
     expect(Date.now() - started).toBeLessThan(120_000);

@@ -10,7 +10,7 @@ import { closeEtcdClients, EtcdTarget, withEtcd } from "../../components/config-
 import { readKeys, writeKeys } from "../../components/config-store/etcd-keys-client";
 import { createSelfSignedCa, issueServiceCertificate } from "../../components/pki/client";
 import { etcdctl, EtcdServer } from "../support/etcd-server";
-import { freePort } from "../support/harness";
+import { freePort, refusingPort } from "../support/harness";
 
 describe("etcd clients on a real etcd", { timeout: 300_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), "edge-it-etcd-"));
@@ -50,7 +50,7 @@ describe("etcd clients on a real etcd", { timeout: 300_000 }, () => {
   });
 
   it("fails an unreachable endpoint after the configured wait, in one sentence naming it", async () => {
-    const port = await freePort();
+    const port = await refusingPort();
     const started = Date.now();
     await expect(inspectAuth({ ...target, endpoint: `https://127.0.0.1:${port}`, waitTimeoutSeconds: 2 }, "pw")).rejects.toThrow(`etcd at https://127.0.0.1:${port} did not answer within 2 s`);
     const waited = Date.now() - started;

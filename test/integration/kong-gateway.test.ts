@@ -9,7 +9,7 @@ import { importSPKI, jwtVerify, decodeProtectedHeader } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deterministicId, ownerTag } from "../../components/gateway/kong/kong-admin";
 import { KongStandIn } from "../kong/stand-in";
-import { expectOk, freePort, PROJECT_ROOT, RunResult, TestNode } from "../support/harness";
+import { expectOk, PROJECT_ROOT, refusingPort, RunResult, TestNode } from "../support/harness";
 import { OpenBaoServer } from "../support/openbao-server";
 
 const CUSTODY = { secretStoreCustodySecret: "kong-it-custody-secret-0123456789abcdefghij" };
@@ -204,7 +204,7 @@ describe("gateway on Kong (real CLI, real OpenBao, Kong stand-in checked against
     expectOneLineError(await node.run("up"), `${routesFile} [Routes.core-data]: Port: must be from 1 to 65535`);
     writeFileSync(routesFile, ROUTES_TOML);
 
-    const closed = await freePort();
+    const closed = await refusingPort();
     node.configure({ ...base, gateway: { ...base.gateway, kong: { ...base.gateway.kong, adminUrl: `http://127.0.0.1:${closed}`, adminWaitSeconds: 3 } } }, CUSTODY);
     expectOneLineError(await node.run("up"), `Kong's Admin API at http://127.0.0.1:${closed} did not answer within 3 s (gateway.kong.adminWaitSeconds): is not reachable (ECONNREFUSED)`);
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCustody } from "../../components/secret-store/custody";
 import { generateRootToken, unseal } from "../../components/secret-store/client";
-import { changedNames, expectOk, freePort, PROJECT_ROOT, TestNode } from "../support/harness";
+import { changedNames, expectOk, PROJECT_ROOT, refusingPort, TestNode } from "../support/harness";
 import { OpenBaoServer } from "../support/openbao-server";
 
 const CUSTODY_SECRET = "integration-custody-secret-0123456789-abcdefghij";
@@ -250,7 +250,7 @@ describe("secret store on a real OpenBao", { timeout: 600_000 }, () => {
     const stateBefore = resources();
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ threshold: 6 }, /^error: edge-security:secretStore\.threshold: must not exceed secretStore\.shares \(5\)$/m],
-      [{ address: `https://127.0.0.1:${await freePort()}`, connectTimeoutSeconds: 2 }, /the secret store at https:\/\/127\.0\.0\.1:\d+ is not reachable \(ECONNREFUSED\) after waiting 2 s/],
+      [{ address: `https://127.0.0.1:${await refusingPort()}`, connectTimeoutSeconds: 2 }, /the secret store at https:\/\/127\.0\.0\.1:\d+ is not reachable \(ECONNREFUSED\) after waiting 2 s/],
       [{ address: `https://localhost:${server.port}` }, /presents a TLS certificate that is not valid for that address \(ERR_TLS_CERT_ALTNAME_INVALID\)/],
       [{ address: "http://127.0.0.1:8200" }, /^error: edge-security:secretStore\.address: "http:\/\/127\.0\.0\.1:8200" must be an https:\/\/ address/m],
     ];

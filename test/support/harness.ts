@@ -3,7 +3,7 @@
 // host), `run()` goes through the runner (bin/edge-node.ts -> Automation API -> the same CLI).
 import { ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stackMarker } from "../../bin/run-processes";
@@ -195,6 +195,27 @@ export async function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/**
+ * A loopback port where nothing listens, for the tests of "connection refused": a low port (below 1024) that refuses
+ * a connection now. Why not freePort(): a port it returns can be taken by a server of a test file running in
+ * parallel before the test dials it (seen here: ERR_SSL_WRONG_VERSION_NUMBER where ECONNREFUSED was expected); the
+ * servers of these tests listen only on ports the kernel picks from its ephemeral range, never below 1024.
+ */
+export async function refusingPort(): Promise<number> {
+  for (const port of [1, 9, 19, 49, 79, 98, 113, 119, 401, 701]) {
+    const refused = await new Promise<boolean>((answer) => {
+      const socket = connect({ host: "127.0.0.1", port });
+      socket.once("connect", () => {
+        socket.destroy();
+        answer(false);
+      });
+      socket.once("error", (err: NodeJS.ErrnoException) => answer(err.code === "ECONNREFUSED"));
+    });
+    if (refused) return port;
+  }
+  throw new Error("no low loopback port refuses connections on this machine (tried 1, 9, 19, 49, 79, 98, 113, 119, 401, 701)");
 }
 
 export function openssl(...args: string[]): string {
