@@ -197,6 +197,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The ports refusingPort() tries, in order: well-known services no test machine of ours runs. */
+const LOW_PORTS = [1, 9, 19, 49, 79, 98, 113, 119, 401, 701];
+
 /**
  * A loopback port where nothing listens, for the tests of "connection refused": a low port (below 1024) that refuses
  * a connection now. Why not freePort(): a port it returns can be taken by a server of a test file running in
@@ -204,7 +207,7 @@ export async function freePort(): Promise<number> {
  * servers of these tests listen only on ports the kernel picks from its ephemeral range, never below 1024.
  */
 export async function refusingPort(): Promise<number> {
-  for (const port of [1, 9, 19, 49, 79, 98, 113, 119, 401, 701]) {
+  for (const port of LOW_PORTS) {
     const refused = await new Promise<boolean>((answer) => {
       const socket = connect({ host: "127.0.0.1", port });
       socket.once("connect", () => {
@@ -215,7 +218,7 @@ export async function refusingPort(): Promise<number> {
     });
     if (refused) return port;
   }
-  throw new Error("no low loopback port refuses connections on this machine (tried 1, 9, 19, 49, 79, 98, 113, 119, 401, 701)");
+  throw new Error(`no low loopback port refuses connections on this machine (tried ${LOW_PORTS.join(", ")})`);
 }
 
 export function openssl(...args: string[]): string {
