@@ -1,5 +1,6 @@
 // The node stack program: read and validate the stack config, then build one EdgeNode.
 // Every user mistake is found here, before any resource is registered, and reported as one line.
+import { sep } from "node:path";
 import * as pulumi from "./components/shared/pulumi";
 import type { ImportedCa } from "./components/pki/ca-import";
 import { checkDatabaseServers } from "./components/databases/preflight";
@@ -134,7 +135,25 @@ async function loadOrgCa(nodeConfig: NodeConfig): Promise<{ org?: EdgeNodeArgs["
  * positions the state records are the same as before.
  */
 function formatStackTracesWithV8(): void {
-  Error.prepareStackTrace = (error, frames) => `${error}\n${frames.map((frame) => `    at ${frame}`).join("\n")}`;
+  Error.prepareStackTrace = (error, frames) => `${error}\n${withoutRunnerFrames(frames).map((frame) => `    at ${frame}`).join("\n")}`;
+}
+
+/**
+ * The call stack the SDK records for a resource (captured in its `Resource.callsites`) ends with the SDK runner's own
+ * frames (cmd/run, runtime/stack.js, one without a position): the same four in every resource of the state, about a
+ * third of each recorded trace's bytes, rewritten at every checkpoint. They are left out of those traces only; the
+ * frames above, the resource's own source position among them, are kept as they are. Other errors' stacks are
+ * untouched.
+ */
+function withoutRunnerFrames(frames: NodeJS.CallSite[]): NodeJS.CallSite[] {
+  const sdkOrInternal = (frame: NodeJS.CallSite) => {
+    const file = frame.getFileName();
+    return !file || file.startsWith("node:") || file.includes(`${sep}node_modules${sep}@pulumi${sep}pulumi${sep}`);
+  };
+  if (frames[0]?.getFunctionName() !== "callsites" || !sdkOrInternal(frames[0])) return frames;
+  let end = frames.length;
+  while (end > 0 && sdkOrInternal(frames[end - 1])) end--;
+  return end === 0 ? frames : frames.slice(0, end);
 }
 
 export async function edgeNodeProgram(): Promise<Record<string, unknown>> {

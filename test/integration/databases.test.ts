@@ -181,6 +181,20 @@ describe("databases on a real Pulumi engine: PostgreSQL (shared server) and Ferr
     expect(Object.keys(up.changeSummary)).toEqual(["same"]);
   });
 
+  it("records each resource's stack trace from its own source up to the program, without the SDK runner's frames", () => {
+    // The program awaits the database servers' check before it builds the node, so V8 appends the runner's async
+    // frames to every resource's stack: program.ts leaves them out (withoutRunnerFrames).
+    type Recorded = { urn: string; custom?: boolean; sourcePosition?: string; stackTrace?: { sourcePosition?: string }[] };
+    const recorded = (JSON.parse(node.exportState()).deployment.resources as Recorded[]).filter((r) => r.custom && r.stackTrace);
+    expect(recorded.find((r) => r.urn.endsWith(`::${coreData}-mongo-user`))!.sourcePosition).toMatch(/components\/databases\/mongo-user\.ts#/);
+    for (const r of recorded) {
+      const frames = r.stackTrace!.map((frame) => frame.sourcePosition ?? "");
+      expect(frames[0], r.urn).toBe(r.sourcePosition);
+      expect(frames.at(-1), r.urn).toMatch(/\/program\.ts#/);
+      expect(frames.filter((f) => f === "" || f.includes("node_modules/@pulumi")), r.urn).toEqual([]);
+    }
+  });
+
   it("keeps every password out of the state and the logs", async () => {
     const state = node.exportState();
     const secrets = [...services.map((s) => creds[s].password), ferret.adminPassword];
