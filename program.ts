@@ -1,7 +1,7 @@
 // The node stack program: read and validate the stack config, then build one EdgeNode.
 // Every user mistake is found here, before any resource is registered, and reported as one line.
-import { sep } from "node:path";
 import * as pulumi from "./components/shared/pulumi";
+import { formatStackTracesWithV8 } from "./components/shared/stack-traces";
 import type { ImportedCa } from "./components/pki/ca-import";
 import { checkDatabaseServers } from "./components/databases/preflight";
 import { EdgeNode, EdgeNodeArgs } from "./components/edge-node";
@@ -124,36 +124,6 @@ async function loadOrgCa(nodeConfig: NodeConfig): Promise<{ org?: EdgeNodeArgs["
     throw new ConfigError(`${CONFIG_NAMESPACE}:services[${index}]: ${names.join(", ")} ${names.length === 1 ? "is" : "are"} outside the names the org permits node ${node}'s CA (its name constraints)`);
   }
   return { org: { requests, signatures }, outputs };
-}
-
-/**
- * V8 formats this process's stack traces, not source-map-support. Why: the SDK records the whole call stack of
- * every resource it registers (Error.stackTraceLimit = Infinity) and of every promise it makes for a resource's
- * outputs, and source-map-support (installed by the SDK's runner) formats each frame through a source-map lookup
- * that finds no map for this project's TypeScript (tsx hands its maps to Node, not to it), so it prints what V8
- * prints: 3.3 s of the program's 13.6 s of CPU in a cold `up` of 200 services, for the same text. The source
- * positions the state records are the same as before.
- */
-function formatStackTracesWithV8(): void {
-  Error.prepareStackTrace = (error, frames) => `${error}\n${withoutRunnerFrames(frames).map((frame) => `    at ${frame}`).join("\n")}`;
-}
-
-/**
- * The call stack the SDK records for a resource (captured in its `Resource.callsites`) ends with the SDK runner's own
- * frames (cmd/run, runtime/stack.js, one without a position): the same four in every resource of the state, about a
- * third of each recorded trace's bytes, rewritten at every checkpoint. They are left out of those traces only; the
- * frames above, the resource's own source position among them, are kept as they are. Other errors' stacks are
- * untouched.
- */
-function withoutRunnerFrames(frames: NodeJS.CallSite[]): NodeJS.CallSite[] {
-  const sdkOrInternal = (frame: NodeJS.CallSite) => {
-    const file = frame.getFileName();
-    return !file || file.startsWith("node:") || file.includes(`${sep}node_modules${sep}@pulumi${sep}pulumi${sep}`);
-  };
-  if (frames[0]?.getFunctionName() !== "callsites" || !sdkOrInternal(frames[0])) return frames;
-  let end = frames.length;
-  while (end > 0 && sdkOrInternal(frames[end - 1])) end--;
-  return end === 0 ? frames : frames.slice(0, end);
 }
 
 export async function edgeNodeProgram(): Promise<Record<string, unknown>> {
