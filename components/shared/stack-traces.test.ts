@@ -19,6 +19,7 @@ describe("formatStackTracesWithV8", () => {
     if (saved.leaks === undefined) delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
     else process.env.PULUMI_DEBUG_PROMISE_LEAKS = saved.leaks;
   });
+
   it("leaves an SDK output promise's stack unformatted unless PULUMI_DEBUG_PROMISE_LEAKS asks for it", () => {
     const p = Promise.resolve(1);
     void debuggablePromise(p, "test");
