@@ -26,6 +26,7 @@ describe("formatStackTracesWithV8", () => {
     expect((p as unknown as { _debugStackTrace: string })._debugStackTrace).toBe(`Error\n${UNFORMATTED_PROMISE_STACK}`);
 
     process.env.PULUMI_DEBUG_PROMISE_LEAKS = "true";
+    formatStackTracesWithV8(); // as in a program started with the variable set
     const q = Promise.resolve(2);
     void debuggablePromise(q, "test");
     const full = (q as unknown as { _debugStackTrace: string })._debugStackTrace;

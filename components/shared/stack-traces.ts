@@ -12,8 +12,10 @@ const SDK_DIR = `${sep}node_modules${sep}@pulumi${sep}pulumi${sep}`;
  * 200 services, for the same text. The source positions the state records are the same as before.
  */
 export function formatStackTracesWithV8(): void {
+  // Read once, as the SDK reads it (at its start), not for every promise.
+  const promiseStacksPrinted = !!process.env.PULUMI_DEBUG_PROMISE_LEAKS;
   Error.prepareStackTrace = (error, frames) => {
-    if (isSdkFrame(frames[0], "debuggablePromise") && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) return `${error}\n${UNFORMATTED_PROMISE_STACK}`;
+    if (!promiseStacksPrinted && isSdkFrame(frames[0], "debuggablePromise")) return `${error}\n${UNFORMATTED_PROMISE_STACK}`;
     return `${error}\n${withoutRunnerFrames(frames).map((frame) => `    at ${frame}`).join("\n")}`;
   };
 }

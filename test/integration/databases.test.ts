@@ -15,6 +15,9 @@ interface StateResource {
   urn: string;
   type: string;
   outputs: Record<string, unknown>;
+  custom?: boolean;
+  sourcePosition?: string;
+  stackTrace?: { sourcePosition?: string }[];
 }
 
 const resourcesOf = (node: TestNode, showSecrets = false): StateResource[] => JSON.parse(node.exportState({ showSecrets })).deployment.resources ?? [];
@@ -184,9 +187,8 @@ describe("databases on a real Pulumi engine: PostgreSQL (shared server) and Ferr
   it("records each resource's stack trace from its own source up to the program, without the SDK runner's frames", () => {
     // The program awaits the database servers' check before it builds the node, so V8 appends the runner's async
     // frames to every resource's stack: the program's formatter leaves them out (components/shared/stack-traces.ts).
-    type Recorded = { urn: string; custom?: boolean; sourcePosition?: string; stackTrace?: { sourcePosition?: string }[] };
-    const recorded = (JSON.parse(node.exportState()).deployment.resources as Recorded[]).filter((r) => r.custom && r.stackTrace);
-    expect(recorded.find((r) => r.urn.endsWith(`::${coreData}-mongo-user`))!.sourcePosition).toMatch(/components\/databases\/mongo-user\.ts#/);
+    const recorded = resourcesOf(node).filter((r) => r.custom && r.stackTrace);
+    expect(named(recorded, `${coreData}-mongo-user`)!.sourcePosition).toMatch(/components\/databases\/mongo-user\.ts#/);
     for (const r of recorded) {
       const frames = r.stackTrace!.map((frame) => frame.sourcePosition ?? "");
       expect(frames[0], r.urn).toBe(r.sourcePosition);
