@@ -1,7 +1,8 @@
 // Benchmark (not a test): the node program as a Pulumi user runs it (`pulumi up` / `pulumi preview` typed in the
 // project folder, through the language host) against a floor measured in the same run: the same number of
 // do-nothing dynamic resources through the same CLI (bench/floor). Also the plain-script figure: the same PKI
-// work (CA + one key and certificate per service written to disk) with no Pulumi at all.
+// work (CA + one key and certificate per service written to disk) with no Pulumi at all. And a floor carrying the
+// node's own state (bench/floor/same-state.ts): what the engine charges for that state, whatever code makes it.
 //   BENCH_SIZES=20,200 (services)
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,7 +10,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { PROJECT_ROOT, TestNode } from "../test/support/harness";
-import { floorNode, PREVIEW_RUNS, ratio, run, serviceNames, sizes, upAndPreview } from "./measure";
+import { floorNode, PREVIEW_RUNS, ratio, run, serviceNames, sizes, sameStateFloorNode, upAndPreview } from "./measure";
 
 /** The same PKI work as a plain script: a CA, then a key and certificate per service written to its folder. */
 function plainPki(n: number): number {
@@ -38,6 +39,7 @@ run(async () => {
   for (const n of sizes("BENCH_SIZES", "20,200")) {
     const node = new TestNode(`bench-${n}`);
     let floor: TestNode | undefined;
+    let sameState: TestNode | undefined;
     try {
       node.configure({ services: serviceNames(n).map((name) => ({ name })) });
       const real = await upAndPreview(node);
@@ -45,6 +47,9 @@ run(async () => {
       // The floor has as many resources as the node program created, the stack itself included.
       floor = floorNode(real.resources - 1);
       const base = await upAndPreview(floor);
+      sameState = sameStateFloorNode(node);
+      const same = await upAndPreview(sameState);
+      const sameStateBytes = Buffer.byteLength(sameState.exportState());
       const plain = plainPki(n);
       // The checkpoint trade-off, measured, not taken: without intermediate checkpoints the file backend writes
       // the state once at the end, and a run killed midway would forget what it had already created.
@@ -58,17 +63,18 @@ run(async () => {
       }
       tradeOff.push(`| ${n} | ${real.up.toFixed(1)} | ${noCheckpoints.toFixed(1)} |`);
       console.log(`measured ${n} services (load average ${loadavg()[0].toFixed(1)})`);
-      rows.push(`| ${n} | ${real.resources} | ${base.up.toFixed(1)} | ${real.up.toFixed(1)} | ${ratio(real.up, base.up)} | ${base.preview.toFixed(1)} | ${real.preview.toFixed(1)} | ${ratio(real.preview, base.preview)} | ${(stateBytes / n / 1024).toFixed(1)} | ${plain.toFixed(1)} |`);
+      rows.push(`| ${n} | ${real.resources} | ${base.up.toFixed(1)} | ${real.up.toFixed(1)} | ${ratio(real.up, base.up)} | ${base.preview.toFixed(1)} | ${real.preview.toFixed(1)} | ${ratio(real.preview, base.preview)} | ${(stateBytes / n / 1024).toFixed(1)} | ${plain.toFixed(1)} | ${same.up.toFixed(1)} | ${ratio(real.up, same.up)} | ${same.preview.toFixed(1)} | ${ratio(real.preview, same.preview)} | ${(sameStateBytes / n / 1024).toFixed(1)} |`);
     } finally {
       node.cleanup();
       floor?.cleanup();
+      sameState?.cleanup();
     }
   }
   console.log(
     [
       `PKI through \`pulumi up\`/\`pulumi preview\` against the floor (no-op preview: median of ${PREVIEW_RUNS} runs; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
-      "| services | resources | floor up (s) | up (s) | up ratio | floor preview (s) | preview (s) | preview ratio | state KB/service | plain script (s) |",
-      "|---|---|---|---|---|---|---|---|---|---|",
+      "| services | resources | floor up (s) | up (s) | up ratio | floor preview (s) | preview (s) | preview ratio | state KB/service | plain script (s) | same-state floor up (s) | up ratio to it | same-state floor preview (s) | preview ratio to it | its state KB/service |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...rows,
       "",
       "Not taken: cold up without intermediate checkpoints (PULUMI_SKIP_CHECKPOINTS=true):",

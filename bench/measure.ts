@@ -3,6 +3,7 @@ import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { expectOk, PROJECT_ROOT, RunResult, TestNode } from "../test/support/harness";
+import type { PayloadResource } from "./floor/same-state";
 
 /** Sizes from an environment variable such as "20,200". */
 export function sizes(variable: string, fallback: string): number[] {
@@ -63,6 +64,59 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The marker of a secret in `pulumi stack export --show-secrets` (its plaintext is the value's JSON text). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** A value of an exported state with its secrets opened, and whether any part of it was secret. */
+function opened(value: unknown): { value: unknown; secret: boolean } {
+  if (Array.isArray(value)) {
+    const items = value.map(opened);
+    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+  }
+  if (value && typeof value === "object") {
+    const object = value as Record<string, unknown>;
+    if (SECRET_SIG in object) return { value: opened(JSON.parse(String(object.plaintext))).value, secret: true };
+    const entries = Object.entries(object).map(([k, v]) => [k, opened(v)] as const);
+    return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), secret: entries.some(([, v]) => v.secret) };
+  }
+  return { value, secret: false };
+}
+
+/** Top-level values opened, and the keys that held a secret (a nested secret makes its whole key secret). */
+function openedProperties(properties: Record<string, unknown> = {}): { values: Record<string, unknown>; secretKeys: string[] } {
+  const values: Record<string, unknown> = {};
+  const secretKeys: string[] = [];
+  for (const [key, raw] of Object.entries(properties)) {
+    if (key === "__provider") continue; // the replayed resources store their own
+    const { value, secret } = opened(raw);
+    values[key] = value;
+    if (secret) secretKeys.push(key);
+  }
+  return { values, secretKeys };
+}
+
+/**
+ * A project folder running bench/floor/same-state.ts: `node`'s graph and state (all but the stack and its default
+ * providers), replayed by providers that do nothing. The payload file holds the node's secrets in plain text: a
+ * benchmark node's throwaway material, in the floor's own temporary folder, removed with it by `cleanup`.
+ */
+export function sameStateFloorNode(node: TestNode): TestNode {
+  type Exported = { urn: string; type: string; custom?: boolean; parent?: string; dependencies?: string[]; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+  const resources = (JSON.parse(node.exportState({ showSecrets: true })).deployment.resources as Exported[]).filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
+  const payload: PayloadResource[] = resources.map((r) => {
+    const inputs = openedProperties(r.inputs);
+    const outputs = openedProperties(r.outputs);
+    return { urn: r.urn, type: r.type, custom: r.custom === true, parent: r.parent, dependencies: r.dependencies ?? [], inputs: inputs.values, outputs: outputs.values, secretInputs: inputs.secretKeys, secretOutputs: outputs.secretKeys };
+  });
+  const floor = new TestNode("same-state");
+  const payloadFile = join(floor.root, "payload.json");
+  writeFileSync(payloadFile, JSON.stringify(payload));
+  rmSync(join(floor.projectDir, "index.ts"));
+  symlinkSync(join(PROJECT_ROOT, "bench/floor/same-state.ts"), join(floor.projectDir, "index.ts"));
+  writeFileSync(join(floor.projectDir, "stacks", "Pulumi.same-state.yaml"), JSON.stringify({ config: { "floor:payload": payloadFile } }));
+  return floor;
 }
 
 /** A project folder running bench/floor/index.ts (do-nothing dynamic resources) with `count` resources, on the harness. */
