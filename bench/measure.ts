@@ -100,7 +100,8 @@ function openedProperties(properties: Record<string, unknown> = {}): { values: R
 /**
  * A project folder running bench/floor/same-state.ts: `node`'s graph and state (all but the stack and its default
  * providers), replayed by providers that do nothing. The payload file holds the node's secrets in plain text: a
- * benchmark node's throwaway material, in the floor's own temporary folder, removed with it by `cleanup`.
+ * benchmark node's throwaway material, readable by its owner only, in the floor's own temporary folder, removed
+ * with it by `cleanup`.
  */
 export function sameStateFloorNode(node: TestNode): TestNode {
   type Exported = { urn: string; type: string; custom?: boolean; parent?: string; dependencies?: string[]; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
@@ -112,7 +113,7 @@ export function sameStateFloorNode(node: TestNode): TestNode {
   });
   const floor = new TestNode("same-state");
   const payloadFile = join(floor.root, "payload.json");
-  writeFileSync(payloadFile, JSON.stringify(payload));
+  writeFileSync(payloadFile, JSON.stringify(payload), { mode: 0o600 });
   rmSync(join(floor.projectDir, "index.ts"));
   symlinkSync(join(PROJECT_ROOT, "bench/floor/same-state.ts"), join(floor.projectDir, "index.ts"));
   writeFileSync(join(floor.projectDir, "stacks", "Pulumi.same-state.yaml"), JSON.stringify({ config: { "floor:payload": payloadFile } }));
