@@ -114,17 +114,18 @@ export function sameStateFloorNode(node: TestNode): TestNode {
   const floor = new TestNode("same-state");
   const payloadFile = join(floor.root, "payload.json");
   writeFileSync(payloadFile, JSON.stringify(payload), { mode: 0o600 });
-  rmSync(join(floor.projectDir, "index.ts"));
-  symlinkSync(join(PROJECT_ROOT, "bench/floor/same-state.ts"), join(floor.projectDir, "index.ts"));
-  writeFileSync(join(floor.projectDir, "stacks", "Pulumi.same-state.yaml"), JSON.stringify({ config: { "floor:payload": payloadFile } }));
-  return floor;
+  return runningFloorProgram(floor, "bench/floor/same-state.ts", { "floor:payload": payloadFile });
 }
 
 /** A project folder running bench/floor/index.ts (do-nothing dynamic resources) with `count` resources, on the harness. */
 export function floorNode(count: number): TestNode {
-  const node = new TestNode("floor");
+  return runningFloorProgram(new TestNode("floor"), "bench/floor/index.ts", { "floor:count": count });
+}
+
+/** `node`'s project folder with `program` (a path in the project) as its index.ts and `config` as its stack's config. */
+function runningFloorProgram(node: TestNode, program: string, config: Record<string, unknown>): TestNode {
   rmSync(join(node.projectDir, "index.ts"));
-  symlinkSync(join(PROJECT_ROOT, "bench/floor/index.ts"), join(node.projectDir, "index.ts"));
-  writeFileSync(join(node.projectDir, "stacks", "Pulumi.floor.yaml"), JSON.stringify({ config: { "floor:count": count } }));
+  symlinkSync(join(PROJECT_ROOT, program), join(node.projectDir, "index.ts"));
+  writeFileSync(join(node.projectDir, "stacks", `Pulumi.${node.stack}.yaml`), JSON.stringify({ config }));
   return node;
 }
