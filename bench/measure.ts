@@ -2,6 +2,7 @@
 import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { expectOk, PROJECT_ROOT, RunResult, TestNode } from "../test/support/harness";
 import type { PayloadResource } from "./floor/same-state";
 
@@ -66,8 +67,6 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** The marker of a secret in `pulumi stack export --show-secrets` (its plaintext is the value's JSON text). */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** A value of an exported state with its secrets opened, and whether any part of it was secret. */
 function opened(value: unknown): { value: unknown; secret: boolean } {
@@ -77,7 +76,8 @@ function opened(value: unknown): { value: unknown; secret: boolean } {
   }
   if (value && typeof value === "object") {
     const object = value as Record<string, unknown>;
-    if (SECRET_SIG in object) return { value: opened(JSON.parse(String(object.plaintext))).value, secret: true };
+    // A secret in `pulumi stack export --show-secrets`: the SDK's signature, the value's JSON text as `plaintext`.
+    if (object[specialSigKey] === specialSecretSig) return { value: opened(JSON.parse(String(object.plaintext))).value, secret: true };
     const entries = Object.entries(object).map(([k, v]) => [k, opened(v)] as const);
     return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), secret: entries.some(([, v]) => v.secret) };
   }
