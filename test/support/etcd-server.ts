@@ -8,10 +8,13 @@ const SCRIPT = join(PROJECT_ROOT, "scripts/servers/etcd.sh");
 
 export class EtcdServer {
   readonly endpoint: string;
+  /** What etcd printed (and the waiting shell, e.g. a readiness file that never came). */
+  readonly logFile: string;
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(opts: { secretsRoot: string; dataDir: string; port: number; peerPort: number; service?: string; devMode?: boolean }) {
     this.endpoint = `${opts.devMode ? "http" : "https"}://127.0.0.1:${opts.port}`;
+    this.logFile = join(opts.dataDir, "server.log");
     this.env = {
       ...process.env,
       EDGE_SECRETS_ROOT: opts.secretsRoot,

@@ -20,6 +20,10 @@ export class FerretdbServer {
 
   constructor(readonly stateDir: string) {}
 
+  get logFile(): string {
+    return join(this.stateDir, "server.log");
+  }
+
   private env(): NodeJS.ProcessEnv {
     return {
       ...process.env,

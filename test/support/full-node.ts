@@ -2,7 +2,7 @@
 // real OpenBao, the gateway's PostgreSQL role and database on the shared server plus a Mongo user on a real
 // FerretDB, and the config store on a real etcd, all on free loopback ports started by the test.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EtcdServer } from "./etcd-server";
 import { FerretdbServer } from "./ferretdb-server";
@@ -63,6 +63,14 @@ export class FullNode {
 
   get custodyFile(): string {
     return join(this.node.root, "custody", `${this.node.stack}.secret-store.custody`);
+  }
+
+  /** The last lines of each server's log, for a failure's message: a server that did not answer says why there. */
+  serverLogTails(lines = 15): string {
+    const logs = [this.etcd?.logFile, this.store?.logFile, this.ferret?.logFile].filter((f): f is string => f !== undefined);
+    return logs
+      .map((file) => `--- ${file}:\n${existsSync(file) ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)"}`)
+      .join("\n");
   }
 
   /** The PostgreSQL databases of this node on the shared server. */

@@ -185,8 +185,56 @@ export function eventSummary(log: string): { changeSummary: Record<string, numbe
   return { changeSummary, steps };
 }
 
-/** A loopback TCP port that was free a moment ago. */
+/** The kernel's ephemeral range: where it picks a port for a listen on port 0 and for every outgoing connection. */
+function ephemeralRange(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low > 1024 && low <= high) return { low, high };
+  } catch {
+    // not Linux: the usual default
+  }
+  return { low: 32768, high: 60999 };
+}
+
+/** freePort() draws below the ephemeral range, from FIRST_PORT up, in WORKER_SLICES slices, one per test worker. */
+const FIRST_PORT = 10_000;
+const WORKER_SLICES = 8;
+const handedOut = new Set<number>();
+
+function bindsNow(port: number): Promise<boolean> {
+  return new Promise((answer) => {
+    const server = createServer();
+    server.once("error", () => answer(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => answer(true)));
+  });
+}
+
+/**
+ * A loopback TCP port that is free now and that nothing else should take before the test's server binds it, which
+ * can be minutes later (etcd and OpenBao start once the stack writes their readiness file). The kernel's own pick
+ * (a listen on port 0) comes from its ephemeral range, which every other listen on port 0 of the machine draws from
+ * too: the Pulumi CLI's, language host's and provider hosts' gRPC servers, and other test files' servers. A port
+ * taken there leaves the late server unable to bind and the stack waiting for it until its timeout (the likely
+ * cause of a CI failure here, where the crash trial's etcd never answered; its log was not kept then). So the port
+ * comes from below that range, from a slice of its own per test worker (parallel test files never draw the same
+ * one), never twice in a process, and checked free. Where that range starts too low to leave room, the kernel picks.
+ */
 export async function freePort(): Promise<number> {
+  const { low } = ephemeralRange();
+  const sliceSize = Math.floor((low - FIRST_PORT) / WORKER_SLICES);
+  const worker = Number(process.env.VITEST_POOL_ID ?? 0) % WORKER_SLICES;
+  const sliceStart = FIRST_PORT + worker * sliceSize;
+  if (sliceSize < 100) return kernelPickedPort();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = sliceStart + Math.floor(Math.random() * sliceSize);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await bindsNow(port)) return port;
+  }
+  throw new Error(`freePort: no free loopback port in ${sliceStart}-${sliceStart + sliceSize - 1} (below the ephemeral range from ${low}) after 100 tries`);
+}
+
+function kernelPickedPort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -204,7 +252,7 @@ const LOW_PORTS = [1, 9, 19, 49, 79, 98, 113, 119, 401, 701];
  * A loopback port where nothing listens, for the tests of "connection refused": a low port (below 1024) that refuses
  * a connection now. Why not freePort(): a port it returns can be taken by a server of a test file running in
  * parallel before the test dials it (seen here: ERR_SSL_WRONG_VERSION_NUMBER where ECONNREFUSED was expected); the
- * servers of these tests listen only on ports the kernel picks from its ephemeral range, never below 1024.
+ * servers of these tests listen only on ports freePort() draws, never below 1024.
  */
 export async function refusingPort(): Promise<number> {
   for (const port of LOW_PORTS) {

@@ -218,6 +218,11 @@ export async function runKillTrial(seed: number, log: (line: string) => void = (
     if (notReady.length > 0) throw new Error(`after converging, no readiness file for ${notReady.join(", ")}`);
     if (survivors(node).length > 0) throw new Error(`processes of the converging runs outlived them: ${survivors(node).join("; ")}`);
     return { seed, way, killAfterEvents, delayMs, killed, killedAtSeconds, convergeUpSeconds };
+  } catch (err) {
+    // At the end of the message, where a truncated CI log still shows it: the servers' own words (a port someone
+    // else took, a certificate refused) and how to replay the trial.
+    if (err instanceof Error) err.message += `\n${full.serverLogTails()}\nreplay: EDGE_KILL_SEED=${seed} EDGE_KILL_TRIALS=1 (${way}, after progress event ${killAfterEvents} + ${delayMs} ms)`;
+    throw err;
   } finally {
     for (const p of survivors(node)) {
       try {
