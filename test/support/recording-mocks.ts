@@ -1,11 +1,12 @@
 // Pulumi mocks that record every resource registration (type, parent, inputs as sent on the wire and as the
 // mock sees them, secret outputs, dependencies), for the unit tests of the EdgeNode graph.
 import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { expect } from "vitest";
 
-// How the Node SDK marks a secret value on the wire.
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+// How the Node SDK marks a secret value on the wire: its own constants, not copies.
+export const SIG_KEY = specialSigKey;
+export const SECRET_SIG = specialSecretSig;
 export const isSecretOnWire = (v: unknown) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 
 export interface Registration {
