@@ -8,6 +8,7 @@ import { ExponentialBackoff, handleWhen, IPolicy, noop, retry, timeout, TimeoutS
 import { Etcd3, EtcdAuthenticationFailedError, isRecoverableError } from "etcd3";
 import { ADMIN_CLIENT_CN } from "./etcd-names";
 import { issueServiceCertificate } from "../pki/client";
+import { PromiseCache } from "../shared/promise-cache";
 
 export interface EtcdTarget {
   /** https://host:port, or http://host:port in DEV_MODE (no TLS, no auth). */
@@ -38,17 +39,14 @@ export class EtcdError extends EdgeError {
 
 // One admin client per (endpoint, CA) for the life of the provider process: one TLS session per run, however
 // many resources use it.
-const clients = new Map<string, Promise<Etcd3>>();
-const adminCertificates = new Map<string, Promise<{ certPem: string; keyPem: string }>>();
+const clients = new PromiseCache<Etcd3>();
+const adminCertificates = new PromiseCache<{ certPem: string; keyPem: string }>();
 
 function adminCertificate(caCertPem: string, caKeyPem: string): Promise<{ certPem: string; keyPem: string }> {
   const key = createHash("sha256").update(caCertPem).update(caKeyPem).digest("hex");
-  let cert = adminCertificates.get(key);
-  if (!cert) {
-    cert = issueServiceCertificate({ caCertPem, caKeyPem, commonName: ADMIN_CLIENT_CN, dnsNames: [], ipAddresses: [], keyType: "ec-p256", lifetimeDays: 1, usage: "client" });
-    adminCertificates.set(key, cert);
-  }
-  return cert;
+  return adminCertificates.get(key, () =>
+    issueServiceCertificate({ caCertPem, caKeyPem, commonName: ADMIN_CLIENT_CN, dnsNames: [], ipAddresses: [], keyType: "ec-p256", lifetimeDays: 1, usage: "client" }),
+  );
 }
 
 /**
@@ -88,13 +86,7 @@ export function etcdClient(target: EtcdTarget): Promise<Etcd3> {
   const key = createHash("sha256")
     .update(JSON.stringify([target.endpoint, target.caCertPem ?? "", target.caKeyPem ?? "", target.waitTimeoutSeconds ?? DEFAULT_WAIT_SECONDS]))
     .digest("hex");
-  let client = clients.get(key);
-  if (!client) {
-    client = newClient(target);
-    clients.set(key, client);
-    client.catch(() => clients.delete(key));
-  }
-  return client;
+  return clients.get(key, () => newClient(target));
 }
 
 /** Closes every client of this process (tests; the provider process simply exits). */

@@ -3,6 +3,7 @@ import "reflect-metadata"; // required by @peculiar/x509 (tsyringe), before it l
 import { createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto, X509Certificate as NodeCert } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { sha256Hex } from "../shared/files";
+import { PromiseCache } from "../shared/promise-cache";
 import { KEY_TYPES, type KeyType } from "./key-types";
 
 // Their home is ./key-types (config parsing needs them without this module's X.509 library); code, recorded
@@ -139,22 +140,13 @@ interface Issuer {
 // One CA signs all of a node's certificates, in one provider-host process: its certificate is parsed and its key
 // imported once per process (the last few CAs, by digest), not once per certificate: about 7 ms of CPU each,
 // 1.5 s of a cold `up` of 200 services. The key is kept as a non-extractable CryptoKey.
-const issuers = new Map<string, Promise<Issuer>>();
-const ISSUERS_KEPT = 4;
+const issuers = new PromiseCache<Issuer>(4);
 
 function issuerOf(caCertPem: string, caKeyPem: string): Promise<Issuer> {
-  const id = sha256Hex(`${caCertPem}\n${caKeyPem}`);
-  let issuer = issuers.get(id);
-  if (!issuer) {
-    issuer = (async () => {
-      const ca = new x509.X509Certificate(caCertPem);
-      return { ca, signer: await importSigningKey(caKeyPem), authorityKeyId: await x509.AuthorityKeyIdentifierExtension.create(ca) };
-    })();
-    issuers.set(id, issuer);
-    issuer.catch(() => issuers.delete(id));
-    if (issuers.size > ISSUERS_KEPT) issuers.delete(issuers.keys().next().value as string);
-  }
-  return issuer;
+  return issuers.get(sha256Hex(`${caCertPem}\n${caKeyPem}`), async () => {
+    const ca = new x509.X509Certificate(caCertPem);
+    return { ca, signer: await importSigningKey(caKeyPem), authorityKeyId: await x509.AuthorityKeyIdentifierExtension.create(ca) };
+  });
 }
 
 /** Issues a leaf certificate (serverAuth + clientAuth, or clientAuth alone) signed by the CA, with a fresh key. */
