@@ -185,15 +185,15 @@ export function eventSummary(log: string): { changeSummary: Record<string, numbe
   return { changeSummary, steps };
 }
 
-/** The kernel's ephemeral range: where it picks a port for a listen on port 0 and for every outgoing connection. */
-function ephemeralRange(): { low: number; high: number } {
+/** Where the kernel's ephemeral range starts: it picks from there for a listen on port 0 and every outgoing connection. */
+function ephemeralRangeStart(): number {
   try {
-    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-    if (Number.isInteger(low) && Number.isInteger(high) && low > 1024 && low <= high) return { low, high };
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 1024) return low;
   } catch {
     // not Linux: the usual default
   }
-  return { low: 32768, high: 60999 };
+  return 32768;
 }
 
 /** freePort() draws below the ephemeral range, from FIRST_PORT up, in WORKER_SLICES slices, one per test worker. */
@@ -220,7 +220,7 @@ function bindsNow(port: number): Promise<boolean> {
  * one), never twice in a process, and checked free. Where that range starts too low to leave room, the kernel picks.
  */
 export async function freePort(): Promise<number> {
-  const { low } = ephemeralRange();
+  const low = ephemeralRangeStart();
   const sliceSize = Math.floor((low - FIRST_PORT) / WORKER_SLICES);
   const worker = Number(process.env.VITEST_POOL_ID ?? 0) % WORKER_SLICES;
   const sliceStart = FIRST_PORT + worker * sliceSize;
