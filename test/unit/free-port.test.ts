@@ -17,9 +17,10 @@ describe("freePort", () => {
       expect(port).toBeGreaterThanOrEqual(1024);
       expect(port).toBeLessThan(ephemeralLow);
     }
-    const server = createServer();
-    await new Promise<void>((bound, failed) => server.once("error", failed).listen(ports[0], "127.0.0.1", () => bound()));
-    await new Promise((closed) => server.close(closed));
+    for (const port of ports) {
+      const server = createServer();
+      await new Promise<void>((bound, failed) => server.once("error", failed).listen(port, "127.0.0.1", () => bound()));
+      await new Promise((closed) => server.close(closed));
+    }
   });
-
 });
