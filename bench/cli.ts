@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { PROJECT_ROOT, TestNode } from "../test/support/harness";
-import { floorNode, PREVIEW_RUNS, ratio, run, serviceNames, sizes, sameStateFloorNode, upAndPreview } from "./measure";
+import { FLOOR_COLUMNS, floorCells, floorNode, markdownTable, PREVIEW_RUNS, run, SAME_STATE_COLUMNS, sameStateCells, sameStateFloorNode, serviceNames, sizes, upAndPreview } from "./measure";
 
 /** The same PKI work as a plain script: a CA, then a key and certificate per service written to its folder. */
 function plainPki(n: number): number {
@@ -34,7 +34,7 @@ function plainPki(n: number): number {
 }
 
 run(async () => {
-  const rows: string[] = [];
+  const rows: string[][] = [];
   const tradeOff: string[] = [];
   for (const n of sizes("BENCH_SIZES", "20,200")) {
     const node = new TestNode(`bench-${n}`);
@@ -63,7 +63,7 @@ run(async () => {
       }
       tradeOff.push(`| ${n} | ${real.up.toFixed(1)} | ${noCheckpoints.toFixed(1)} |`);
       console.log(`measured ${n} services (load average ${loadavg()[0].toFixed(1)})`);
-      rows.push(`| ${n} | ${real.resources} | ${base.up.toFixed(1)} | ${real.up.toFixed(1)} | ${ratio(real.up, base.up)} | ${base.preview.toFixed(1)} | ${real.preview.toFixed(1)} | ${ratio(real.preview, base.preview)} | ${(stateBytes / n / 1024).toFixed(1)} | ${plain.toFixed(1)} | ${same.up.toFixed(1)} | ${ratio(real.up, same.up)} | ${same.preview.toFixed(1)} | ${ratio(real.preview, same.preview)} | ${(sameStateBytes / n / 1024).toFixed(1)} |`);
+      rows.push([String(n), ...floorCells(n, real, base, stateBytes), plain.toFixed(1), ...sameStateCells(n, real, same, sameStateBytes)]);
     } finally {
       node.cleanup();
       floor?.cleanup();
@@ -73,9 +73,7 @@ run(async () => {
   console.log(
     [
       `PKI through \`pulumi up\`/\`pulumi preview\` against the floor (no-op preview: median of ${PREVIEW_RUNS} runs; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
-      "| services | resources | floor up (s) | up (s) | up ratio | floor preview (s) | preview (s) | preview ratio | state KB/service | plain script (s) | same-state floor up (s) | up ratio to it | same-state floor preview (s) | preview ratio to it | its state KB/service |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-      ...rows,
+      ...markdownTable(["services", ...FLOOR_COLUMNS, "plain script (s)", ...SAME_STATE_COLUMNS], rows),
       "",
       "Not taken: cold up without intermediate checkpoints (PULUMI_SKIP_CHECKPOINTS=true):",
       "| services | up (s) | up without checkpoints (s) |",

@@ -8,10 +8,10 @@
 //   BENCH_FULL_SIZES=20,200 (client services, each with every concern)
 import { loadavg } from "node:os";
 import { FullNode } from "../test/support/full-node";
-import { floorNode, PREVIEW_RUNS, ratio, run, sizes, sameStateFloorNode, upAndPreview } from "./measure";
+import { FLOOR_COLUMNS, floorCells, floorNode, markdownTable, PREVIEW_RUNS, run, SAME_STATE_COLUMNS, sameStateCells, sameStateFloorNode, sizes, upAndPreview } from "./measure";
 
 run(async () => {
-  const rows: string[] = [];
+  const rows: string[][] = [];
   for (const n of sizes("BENCH_FULL_SIZES", "20,200")) {
     const full = new FullNode(`bench-full-${n}`, n - 1);
     let floor: ReturnType<typeof floorNode> | undefined;
@@ -26,7 +26,7 @@ run(async () => {
       const same = await upAndPreview(sameState);
       const sameStateBytes = Buffer.byteLength(sameState.exportState());
       console.log(`measured ${n} services with every concern (load average ${loadavg()[0].toFixed(1)})`);
-      rows.push(`| ${n} | ${real.resources} | ${base.up.toFixed(1)} | ${real.up.toFixed(1)} | ${ratio(real.up, base.up)} | ${base.preview.toFixed(1)} | ${real.preview.toFixed(1)} | ${ratio(real.preview, base.preview)} | ${(stateBytes / n / 1024).toFixed(1)} | ${same.up.toFixed(1)} | ${ratio(real.up, same.up)} | ${same.preview.toFixed(1)} | ${ratio(real.preview, same.preview)} | ${(sameStateBytes / n / 1024).toFixed(1)} |`);
+      rows.push([String(n), ...floorCells(n, real, base, stateBytes), ...sameStateCells(n, real, same, sameStateBytes)]);
     } finally {
       await full.stop();
       floor?.cleanup();
@@ -36,9 +36,7 @@ run(async () => {
   console.log(
     [
       `Every per-service concern through \`pulumi up\`/\`pulumi preview\` against the floor (no-op preview: median of ${PREVIEW_RUNS} runs; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
-      "| services | resources | floor up (s) | up (s) | up ratio | floor preview (s) | preview (s) | preview ratio | state KB/service | same-state floor up (s) | up ratio to it | same-state floor preview (s) | preview ratio to it | its state KB/service |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-      ...rows,
+      ...markdownTable(["services", ...FLOOR_COLUMNS, ...SAME_STATE_COLUMNS], rows),
     ].join("\n"),
   );
 });

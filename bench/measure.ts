@@ -43,6 +43,34 @@ export function run(main: () => Promise<void>): void {
 
 export const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
+/** What upAndPreview measured on one project folder. */
+export interface UpAndPreview {
+  up: number;
+  preview: number;
+  resources: number;
+}
+
+/** The columns bench/cli.ts and bench/full-node.ts both print for the node against the plain floor, then against the same-state floor. */
+export const FLOOR_COLUMNS = ["resources", "floor up (s)", "up (s)", "up ratio", "floor preview (s)", "preview (s)", "preview ratio", "state KB/service"];
+export const SAME_STATE_COLUMNS = ["same-state floor up (s)", "up ratio to it", "same-state floor preview (s)", "preview ratio to it", "its state KB/service"];
+
+const kbPerService = (bytes: number, n: number) => (bytes / n / 1024).toFixed(1);
+
+/** The FLOOR_COLUMNS cells of the node (`real`, its state `stateBytes`) at `n` services against the plain floor. */
+export function floorCells(n: number, real: UpAndPreview, floor: UpAndPreview, stateBytes: number): string[] {
+  return [String(real.resources), floor.up.toFixed(1), real.up.toFixed(1), ratio(real.up, floor.up), floor.preview.toFixed(1), real.preview.toFixed(1), ratio(real.preview, floor.preview), kbPerService(stateBytes, n)];
+}
+
+/** The SAME_STATE_COLUMNS cells of the node against the same-state floor (`same`, its state `sameStateBytes`). */
+export function sameStateCells(n: number, real: UpAndPreview, same: UpAndPreview, sameStateBytes: number): string[] {
+  return [same.up.toFixed(1), ratio(real.up, same.up), same.preview.toFixed(1), ratio(real.preview, same.preview), kbPerService(sameStateBytes, n)];
+}
+
+/** A Markdown table's lines: the header, its separator, one line per row of cells. */
+export function markdownTable(columns: string[], rows: string[][]): string[] {
+  return [`| ${columns.join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`, ...rows.map((cells) => `| ${cells.join(" | ")} |`)];
+}
+
 /** How many times the no-op preview runs; its median is the figure (a single run of a few seconds varies by ±10%). */
 export const PREVIEW_RUNS = 3;
 
@@ -50,7 +78,7 @@ export const PREVIEW_RUNS = 3;
  * Cold `pulumi up` then a no-op `pulumi preview` typed in the project folder (the CLI way), the preview PREVIEW_RUNS
  * times (median); every preview must plan nothing. A cold up cannot be repeated as it was: it is measured once.
  */
-export async function upAndPreview(node: TestNode, env: Record<string, string> = {}): Promise<{ up: number; preview: number; resources: number }> {
+export async function upAndPreview(node: TestNode, env: Record<string, string> = {}): Promise<UpAndPreview> {
   const [up, upSeconds] = await timed(async () => expectOk(await node.cli("up", [], env)));
   const previews: number[] = [];
   for (let i = 0; i < PREVIEW_RUNS; i++) {
@@ -66,7 +94,6 @@ function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
-
 
 /** A value of an exported state with its secrets opened, and whether any part of it was secret. */
 function opened(value: unknown): { value: unknown; secret: boolean } {
