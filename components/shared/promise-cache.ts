@@ -12,17 +12,15 @@ export class PromiseCache<T> {
   constructor(private readonly keep = Number.POSITIVE_INFINITY) {}
 
   get(key: string, make: () => Promise<T>): Promise<T> {
-    let promise = this.promises.get(key);
-    if (!promise) {
-      promise = make();
-      const made = promise;
-      this.promises.set(key, made);
-      made.catch(() => {
-        if (this.promises.get(key) === made) this.promises.delete(key);
-      });
-      if (this.promises.size > this.keep) this.promises.delete(this.promises.keys().next().value as string);
-    }
-    return promise;
+    const cached = this.promises.get(key);
+    if (cached) return cached;
+    const made = make();
+    this.promises.set(key, made);
+    made.catch(() => {
+      if (this.promises.get(key) === made) this.promises.delete(key);
+    });
+    if (this.promises.size > this.keep) this.promises.delete(this.promises.keys().next().value as string);
+    return made;
   }
 
   values(): Promise<T>[] {
