@@ -11,6 +11,7 @@ import { dedicatedFolderProblem } from "./shared/host-paths";
 import { ContainersConfig, containersSchema, resolveContainers } from "./containers/config";
 import { rotationProblem, rotationSchema, ServiceRotation, serviceRotation } from "./lifecycle/config";
 import { nodeCaGenerationFields, nodeCaProblem } from "./fleet/config";
+import { eii3ConfigStore } from "./layouts/eii3";
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -81,6 +82,8 @@ const pkiSchema = z
 // Exported for the docs check (test/unit/docs-config-keys.test.ts), which lists every key it knows.
 export const nodeSchema = z
   .object({
+    /** The names, paths and shapes the node's services expect: components/layouts/. */
+    layout: z.enum(["default", "edgex4", "eii3"], { errorMap: () => ({ message: 'must be "default", "edgex4" or "eii3"' }) }).default("default"),
     secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT).superRefine((p, ctx) => {
       const problem = p.startsWith("/") ? dedicatedFolderProblem(p) : undefined;
       if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
@@ -206,7 +209,9 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   };
   const gateway = parsed.data.gateway && resolveGateway(parsed.data.gateway, node.services.map((s) => s.name), secretStore !== undefined, parsed.data.secretStore?.gatewayService, fail);
   const withGateway = gateway ? { ...node, gateway } : node;
-  const withConfigStore = configStore ? { ...withGateway, configStore: resolveConfigStore(configStore, node.services, fail) } : withGateway;
+  const store = configStore && resolveConfigStore(configStore, node.services, fail);
+  const layoutStore = store && parsed.data.layout === "eii3" ? eii3ConfigStore(store, node.services.map((s) => s.name), fail) : store;
+  const withConfigStore = configStore ? { ...withGateway, configStore: layoutStore } : withGateway;
   const containers = parsed.data.containers && resolveContainers(parsed.data.containers, node.services.map((s) => s.name), fail);
   return containers ? { ...withConfigStore, containers } : withConfigStore;
 }

@@ -3,7 +3,9 @@
 // no TLS, no auth, no keys, only the configuration and GlobalEnv's DEV_MODE, and a warning on every run.
 import { join } from "node:path";
 import * as pulumi from "../shared/pulumi";
-import type { ConfigStoreConfig } from "./config";
+import { PUBLIC_FILE_MODE } from "../shared/files";
+import { PlainFile } from "../shared/plain-file";
+import type { ClientSetting, ConfigStoreConfig } from "./config";
 import { GLOBAL_ENV } from "./default-config";
 import type { ServiceConfig } from "../node-config";
 import { EtcdAuth } from "./etcd-auth";
@@ -19,14 +21,22 @@ export interface ConfigStoreArgs {
   /** Secret. */
   readonly caKeyPem: pulumi.Input<string>;
   readonly caCertPath: pulumi.Input<string>;
+  /** The node's CA file content (ca.pem: the CA and, for an intermediate, its chain), for a layout's CA copy. */
+  readonly caFilePem?: pulumi.Input<string>;
   /** What must exist before etcd can answer: the server's readiness file (its certificate is in place). */
   readonly serverReady?: pulumi.Input<pulumi.Resource>[];
 }
 
 export interface ConfigStoreServiceOutputs {
-  etcdUser: string;
-  etcdCertPath: string;
-  etcdKeyPath: string;
+  /** Secure mode only. */
+  etcdUser?: string;
+  etcdCertPath?: string;
+  etcdKeyPath?: string;
+  /** Where the service reaches etcd (configStore.clientEndpoint). */
+  etcdHost: string;
+  etcdPort: number;
+  /** The layout's env file in the service's folder, when it has one. */
+  etcdEnvFile?: string;
 }
 
 export const DEV_MODE_WARNING =
@@ -71,10 +81,46 @@ export class ConfigStore extends pulumi.ComponentResource {
         { parent: this, dependsOn: after },
       );
 
+    const layout = config.layout ?? {};
+    const named = (template: string | undefined, service: string) => template?.replaceAll("{service}", service);
+    const clientRoot = config.clientSecretsRoot ?? args.secretsRoot;
+    // A layout's copy of the CA for the clients, at its own path under the secrets root.
+    const caCopy =
+      layout.caFile && !config.devMode
+        ? new PlainFile(`${name}-client-ca`, { path: join(args.secretsRoot, layout.caFile), content: args.caFilePem ?? args.caCertPem, mode: PUBLIC_FILE_MODE, dirMode: 0o755 }, { parent: this })
+        : undefined;
+
     const byName = new Map(args.services.map((s) => [s.name, s]));
     for (const client of config.clients) {
       const service = byName.get(client)!;
-      const resources: pulumi.Resource[] = [];
+      const resources: pulumi.Resource[] = caCopy ? [caCopy] : [];
+      const where = { etcdHost: config.clientHost, etcdPort: config.clientPort };
+      const certFile = named(layout.certFile, client);
+      const keyFile = named(layout.keyFile, client);
+      if (layout.envFile) {
+        const settings: Record<ClientSetting, string | undefined> = {
+          service: client,
+          devMode: String(config.devMode),
+          host: config.clientHost,
+          port: String(config.clientPort),
+          prefix: config.prefix,
+          // As the service sees them: its folder under clientSecretsRoot. None in DEV_MODE (no TLS).
+          certPath: config.devMode ? undefined : join(clientRoot, client, certFile ?? "etcd-client-cert.pem"),
+          keyPath: config.devMode ? undefined : join(clientRoot, client, keyFile ?? "etcd-client-key.pem"),
+          caCertPath: config.devMode ? undefined : join(clientRoot, ...(layout.caFile ? [layout.caFile] : [client, "ca.pem"])),
+        };
+        const lines = Object.entries(layout.envFile.variables).flatMap(([variable, setting]) => (settings[setting] === undefined ? [] : [`${variable}=${settings[setting]}`]));
+        const path = join(args.secretsRoot, client, layout.envFile.name);
+        resources.push(
+          new PlainFile(
+            `${client}-etcd-env`,
+            { path, content: `# ${client}'s settings for the config store (written by edge-security; compose env_file)\n${lines.join("\n")}\n`, mode: PUBLIC_FILE_MODE, uid: service.owner.uid, gid: service.owner.gid },
+            { parent: this },
+          ),
+        );
+        Object.assign(where, { etcdEnvFile: path });
+      }
+      this.services[client] = pulumi.output(where);
       if (!config.devMode) {
         const access = new EtcdServiceAccess(
           `${client}-etcd`,
@@ -90,11 +136,13 @@ export class ConfigStore extends pulumi.ComponentResource {
             lifetimeDays: service.lifetimeDays,
             caCertPem: admin.caCertPem!,
             caKeyPem: admin.caKeyPem!,
+            ...(certFile && keyFile ? { certFile, keyFile } : {}),
+            ...(layout.curveKeyClients && !layout.curveKeyClients.includes(client) ? { curveKeys: false } : {}),
           },
           { parent: this, dependsOn: after },
         );
         resources.push(access);
-        this.services[client] = pulumi.all([access.user, access.certPath, access.keyPath]).apply(([etcdUser, etcdCertPath, etcdKeyPath]) => ({ etcdUser, etcdCertPath, etcdKeyPath }));
+        this.services[client] = pulumi.all([access.user, access.certPath, access.keyPath]).apply(([etcdUser, etcdCertPath, etcdKeyPath]) => ({ etcdUser, etcdCertPath, etcdKeyPath, ...where }));
       }
       const defaults = config.defaults[client];
       if (defaults) resources.push(keys(`${client}-etcd-config`, client, defaults));
@@ -102,6 +150,11 @@ export class ConfigStore extends pulumi.ComponentResource {
     }
     // GlobalEnv: the file's global keys, and DEV_MODE so that every service knows which mode it runs in.
     const globalEnv = { ...config.defaults[GLOBAL_ENV], [`${config.prefix}/${GLOBAL_ENV}/DEV_MODE`]: String(config.devMode) };
+    if (layout.devModeInGlobalEnv) {
+      // The /GlobalEnv/ object itself, as EII's agent writes it: the file's members and DEV_MODE.
+      const key = `${config.prefix}/${GLOBAL_ENV}/`;
+      globalEnv[key] = JSON.stringify({ ...(globalEnv[key] === undefined ? {} : JSON.parse(globalEnv[key])), DEV_MODE: String(config.devMode) });
+    }
     const globals = keys(`${name}-global-env`, GLOBAL_ENV, globalEnv);
     for (const client of config.clients) this.serviceResources[client].push(globals);
 

@@ -34,6 +34,8 @@ describe("configStore section", () => {
     expect(parse({}).configStore).toEqual({
       service: "etcd",
       endpoint: "https://127.0.0.1:2379",
+      clientHost: "127.0.0.1",
+      clientPort: 2379,
       prefix: "",
       clients: ["svc-a", "svc-b"],
       devMode: false,
@@ -58,6 +60,18 @@ describe("configStore section", () => {
     expect(errorOf({ endpoint: "https://etcd.example:2379" })).toBe('edge-security:configStore.endpoint: the host "etcd.example" is not in the certificate of service "etcd" (etcd, localhost, 127.0.0.1)');
     expect(parse({ endpoint: "https://etcd:2379" }).configStore?.endpoint).toBe("https://etcd:2379");
     expect(parse({ devMode: true, service: "nope" }).configStore?.clients).toEqual(["etcd", "svc-a", "svc-b"]);
+  });
+
+  it("gives client services the endpoint's host and port, or clientEndpoint's, which must be in etcd's certificate", () => {
+    expect(parse({ endpoint: "https://etcd:2380" }).configStore).toMatchObject({ clientHost: "etcd", clientPort: 2380 });
+    const services = [{ name: "etcd", extraSans: ["172.17.0.1", "::1"] }, { name: "svc-a" }];
+    expect(parse({ clientEndpoint: "172.17.0.1:2379" }, services).configStore).toMatchObject({ endpoint: "https://127.0.0.1:2379", clientHost: "172.17.0.1", clientPort: 2379 });
+    expect(parse({ clientEndpoint: "[::1]:2379" }, services).configStore).toMatchObject({ clientHost: "::1", clientPort: 2379 });
+    expect(errorOf({ clientEndpoint: "10.0.0.9:2379" }, services)).toBe('edge-security:configStore.clientEndpoint: the host "10.0.0.9" is not in the certificate of service "etcd" (etcd, localhost, 127.0.0.1, 172.17.0.1, ::1): add it to that service\'s hostnames or extraSans');
+    expect(errorOf({ clientEndpoint: "https://172.17.0.1:2379" }, services)).toBe('edge-security:configStore.clientEndpoint: "https://172.17.0.1:2379" must be host:port (no scheme): where client services reach etcd');
+    expect(errorOf({ clientEndpoint: "172.17.0.1:0" }, services)).toMatch(/must be host:port/);
+    // DEV_MODE has no certificate to check against.
+    expect(parse({ devMode: true, clientEndpoint: "10.0.0.9:2379" }).configStore).toMatchObject({ clientHost: "10.0.0.9", clientPort: 2379 });
   });
 
   it("checks the clients and the reserved names", () => {

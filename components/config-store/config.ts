@@ -14,6 +14,10 @@ export const configStoreSchema = z
     /** The etcd server's service in `services` (its certificate, folder and readiness file). */
     service: z.string().min(1).default(DEFAULT_ETCD_SERVICE),
     endpoint: z.string().optional(),
+    /** How client services reach etcd, "host:port" (default: the endpoint's); the host must be in etcd's certificate. */
+    clientEndpoint: z.string().optional(),
+    /** Where client services see the secrets root (their env file's paths start with it); default: the secrets root. */
+    clientSecretsRoot: z.string().refine((p) => p.startsWith("/"), (p) => ({ message: `${JSON.stringify(p)} must be an absolute path` })).optional(),
     /** Put in front of every key and every role range: "" or "/name" (no trailing "/"). */
     prefix: z
       .string()
@@ -31,10 +35,38 @@ export const configStoreSchema = z
 
 export type RawConfigStore = z.input<typeof configStoreSchema>;
 
+/** Which value of the store an env-file variable holds (ClientLayout.envFile). */
+export type ClientSetting = "service" | "devMode" | "host" | "port" | "prefix" | "certPath" | "keyPath" | "caCertPath";
+
+/**
+ * What a layout (components/layouts/) asks of the store beyond the generic identity: file names, an env file per
+ * client, DEV_MODE inside the /GlobalEnv/ object, which clients get CURVE keys. Not stack keys.
+ */
+export interface ClientLayout {
+  /** The client certificate's and key's file names in the service's folder; "{service}" stands for its name. */
+  certFile?: string;
+  keyFile?: string;
+  /** A copy of the CA certificate at this path under the secrets root, for the clients. */
+  caFile?: string;
+  /** An env file in each client's folder (compose's env_file): its name and its variables. */
+  envFile?: { name: string; variables: Record<string, ClientSetting> };
+  /** DEV_MODE also as a member of the /GlobalEnv/ object. */
+  devModeInGlobalEnv?: boolean;
+  /** The clients that get CURVE keys (default: all). */
+  curveKeyClients?: string[];
+}
+
 export interface ConfigStoreConfig {
   /** The etcd server's service name (its folder holds the server's certificate). */
   service: string;
   endpoint: string;
+  /** How client services reach etcd. */
+  clientHost: string;
+  clientPort: number;
+  clientSecretsRoot?: string;
+  /** The default-config file, as an absolute path. */
+  defaultConfigFile?: string;
+  layout?: ClientLayout;
   prefix: string;
   clients: string[];
   devMode: boolean;
@@ -81,12 +113,22 @@ export function resolveConfigStore(section: z.output<typeof configStoreSchema>, 
     if (s.name === ROOT_USER || s.name === ADMIN_CLIENT_CN) fail(["services", i, "name"], `${JSON.stringify(s.name)} is an etcd administrator's name: with the config store on, its certificate would log in as that administrator`);
   });
   const server = services.find((s) => s.name === section.service);
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  // "host:port" as EII's ETCD_ENDPOINT has it (no scheme; an IPv6 address in brackets).
+  let clientHost = host;
+  let clientPort = Number(url.port);
+  if (section.clientEndpoint !== undefined) {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:/\s[\]]+)):(\d{1,5})$/.exec(section.clientEndpoint);
+    if (!match || Number(match[3]) < 1 || Number(match[3]) > 65535) fail(at("clientEndpoint"), `${JSON.stringify(section.clientEndpoint)} must be host:port (no scheme): where client services reach etcd`);
+    clientHost = match![1] ?? match![2];
+    clientPort = Number(match![3]);
+  }
   if (!section.devMode) {
     if (!server) fail(at("service"), `${JSON.stringify(section.service)} is not in services: the etcd server needs its certificate from the node's PKI`);
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-    if (!server!.dnsNames.includes(host) && !server!.ipAddresses.includes(host)) {
-      fail(at("endpoint"), `the host ${JSON.stringify(host)} is not in the certificate of service ${JSON.stringify(section.service)} (${[...server!.dnsNames, ...server!.ipAddresses].join(", ")})`);
-    }
+    const inCertificate = (h: string) => server!.dnsNames.includes(h) || server!.ipAddresses.includes(h);
+    const sans = [...server!.dnsNames, ...server!.ipAddresses].join(", ");
+    if (!inCertificate(host)) fail(at("endpoint"), `the host ${JSON.stringify(host)} is not in the certificate of service ${JSON.stringify(section.service)} (${sans})`);
+    if (!inCertificate(clientHost)) fail(at("clientEndpoint"), `the host ${JSON.stringify(clientHost)} is not in the certificate of service ${JSON.stringify(section.service)} (${sans}): add it to that service's hostnames or extraSans`);
   }
 
   const clients = section.clients ?? names.filter((n) => n !== section.service);
@@ -101,9 +143,9 @@ export function resolveConfigStore(section: z.output<typeof configStoreSchema>, 
 
   const warnings: string[] = [];
   let defaults: Record<string, Record<string, string>> = {};
-  if (section.defaultConfigFile) {
-    // A relative path is taken from the working folder: the project folder under `npm run edge` and `pulumi`.
-    const file = isAbsolute(section.defaultConfigFile) ? section.defaultConfigFile : resolve(section.defaultConfigFile);
+  // A relative path is taken from the working folder: the project folder under `npm run edge` and `pulumi`.
+  const file = section.defaultConfigFile && (isAbsolute(section.defaultConfigFile) ? section.defaultConfigFile : resolve(section.defaultConfigFile));
+  if (file) {
     try {
       const loaded = loadDefaultConfig(file, section.prefix, clients);
       defaults = loaded.groups;
@@ -119,6 +161,10 @@ export function resolveConfigStore(section: z.output<typeof configStoreSchema>, 
   return {
     service: section.service,
     endpoint,
+    clientHost,
+    clientPort,
+    ...(section.clientSecretsRoot ? { clientSecretsRoot: section.clientSecretsRoot } : {}),
+    ...(file ? { defaultConfigFile: file } : {}),
     prefix: section.prefix,
     clients,
     devMode: section.devMode,

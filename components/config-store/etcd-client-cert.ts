@@ -12,13 +12,19 @@ export interface EtcdClientCertPaths {
   keyPath: string;
 }
 
-export function etcdClientCertPaths(dir: string): EtcdClientCertPaths {
-  return { certPath: join(dir, ETCD_CLIENT_FILES.cert), keyPath: join(dir, ETCD_CLIENT_FILES.key) };
+/** Other file names for the two (a layout's, such as EII's `<App>_client_certificate.pem`). */
+export interface EtcdClientFileNames {
+  cert?: string;
+  key?: string;
+}
+
+export function etcdClientCertPaths(dir: string, names: EtcdClientFileNames = {}): EtcdClientCertPaths {
+  return { certPath: join(dir, names.cert ?? ETCD_CLIENT_FILES.cert), keyPath: join(dir, names.key ?? ETCD_CLIENT_FILES.key) };
 }
 
 /** Writes the certificate (0644) and its key (0600) atomically into the service's 0700 folder. */
-export async function writeEtcdClientCertificate(dir: string, files: { certPem: string; keyPem: string }, owner: Owner): Promise<EtcdClientCertPaths> {
-  const paths = etcdClientCertPaths(dir);
+export async function writeEtcdClientCertificate(dir: string, files: { certPem: string; keyPem: string }, owner: Owner, names?: EtcdClientFileNames): Promise<EtcdClientCertPaths> {
+  const paths = etcdClientCertPaths(dir, names);
   ensureDir(dirname(dir), {}, SHARED_DIR_MODE);
   ensureServiceDir(dir, owner);
   await writeFileAtomically(paths.keyPath, files.keyPem, SECRET_FILE_MODE, owner);
@@ -27,8 +33,8 @@ export async function writeEtcdClientCertificate(dir: string, files: { certPem: 
 }
 
 /** Whether the folder still holds exactly the issued certificate and its key. */
-export function inspectEtcdClientCertificate(dir: string, expected: { certPem: string; keyFingerprint: string }): FilesState {
-  const paths = etcdClientCertPaths(dir);
+export function inspectEtcdClientCertificate(dir: string, expected: { certPem: string; keyFingerprint: string }, names?: EtcdClientFileNames): FilesState {
+  const paths = etcdClientCertPaths(dir, names);
   const cert = readIfExists(paths.certPath);
   const key = readIfExists(paths.keyPath);
   if (cert === undefined || key === undefined) return "missing";
@@ -41,8 +47,8 @@ export function inspectEtcdClientCertificate(dir: string, expected: { certPem: s
 }
 
 /** Removes the two files when they are still this issue's (a newer issue's files are left alone). */
-export function removeEtcdClientCertificate(dir: string, certPem?: string): boolean {
-  const paths = etcdClientCertPaths(dir);
+export function removeEtcdClientCertificate(dir: string, certPem?: string, names?: EtcdClientFileNames): boolean {
+  const paths = etcdClientCertPaths(dir, names);
   const onDisk = readIfExists(paths.certPath);
   if (certPem !== undefined && onDisk !== undefined && onDisk !== certPem) return false;
   removeFile(paths.keyPath);

@@ -30,7 +30,11 @@ interface Outputs extends Inputs {
   etcd: string;
 }
 
-const REPLACE_ON = ["endpoint", "prefix", "service", "user", "dir", "uid", "gid", "keyType", "lifetimeDays", "caCertPem"] as const;
+const REPLACE_ON = ["endpoint", "prefix", "service", "user", "dir", "uid", "gid", "keyType", "lifetimeDays", "caCertPem", "certFile", "keyFile", "curveKeys"] as const;
+
+/** States written before these inputs existed have neither: the default names, and keys. */
+const fileNames = (s: Inputs) => ({ cert: s.certFile, key: s.keyFile });
+const withKeys = (s: Inputs) => s.curveKeys !== false;
 
 function layout(inputs: Inputs) {
   const grant: import("./etcd-access").ServiceGrant = {
@@ -54,7 +58,7 @@ async function issueClientCertificate(inputs: Inputs) {
     lifetimeDays: inputs.lifetimeDays,
     usage: "client",
   });
-  const paths = await files.writeEtcdClientCertificate(inputs.dir, issued, { uid: inputs.uid, gid: inputs.gid });
+  const paths = await files.writeEtcdClientCertificate(inputs.dir, issued, { uid: inputs.uid, gid: inputs.gid }, fileNames(inputs));
   return { ...paths, certPem: issued.certPem, serialNumber: issued.serialNumber, keyFingerprint: serviceDir.publicKeyFingerprint(issued.keyPem) };
 }
 
@@ -63,7 +67,7 @@ async function applyInEtcd(inputs: Inputs, keys: { curvePublicKey: string; curve
   const { access, grant, publicKeyPath, secretKeyPath } = layout(inputs);
   await connection.withEtcd(target(inputs), undefined, async (client) => {
     await access.applyServiceAccess(client, grant);
-    await kv.writeKeys(client, { [publicKeyPath]: keys.curvePublicKey, [secretKeyPath]: keys.curveSecretKey });
+    if (withKeys(inputs)) await kv.writeKeys(client, { [publicKeyPath]: keys.curvePublicKey, [secretKeyPath]: keys.curveSecretKey });
   });
   return { role: grant.user, publicKeyPath, secretKeyPath };
 }
@@ -75,6 +79,7 @@ async function inspectInEtcd(props: Outputs): Promise<string> {
     const problems: string[] = [];
     const user = await access.inspectServiceAccess(client, grant);
     if (user !== "intact") problems.push(`user ${user}`);
+    if (!withKeys(props)) return problems.length === 0 ? "intact" : problems.join(", ");
     const live = await kv.readKeys(client, [publicKeyPath, secretKeyPath]);
     if (live[publicKeyPath] !== props.curvePublicKey) problems.push(`public key ${live[publicKeyPath] === undefined ? "missing" : "changed"}`);
     if (live[secretKeyPath] !== props.curveSecretKey) problems.push(`secret key ${live[secretKeyPath] === undefined ? "missing" : "changed"}`);
@@ -83,7 +88,7 @@ async function inspectInEtcd(props: Outputs): Promise<string> {
 }
 
 function filesState(props: Outputs): string {
-  return files.inspectEtcdClientCertificate(props.dir, props);
+  return files.inspectEtcdClientCertificate(props.dir, props, fileNames(props));
 }
 
 export const provider = implement<Inputs, Outputs>({
@@ -97,7 +102,7 @@ export const provider = implement<Inputs, Outputs>({
 
   async create(inputs) {
     const cert = await issueClientCertificate(inputs);
-    const pair = curve.generateCurveKeyPair();
+    const pair = withKeys(inputs) ? curve.generateCurveKeyPair() : { publicKey: "", secretKey: "" };
     const keys = { curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey };
     const inEtcd = await applyInEtcd(inputs, keys);
     const outs: Outputs = { ...inputs, ...cert, ...inEtcd, ...keys, files: "intact", etcd: "intact" };
@@ -131,6 +136,6 @@ export const provider = implement<Inputs, Outputs>({
       await access.removeServiceAccess(client, props.user);
       await kv.deleteKeys(client, [publicKeyPath, secretKeyPath]);
     });
-    files.removeEtcdClientCertificate(props.dir, props.certPem);
+    files.removeEtcdClientCertificate(props.dir, props.certPem, fileNames(props));
   },
 });

@@ -3,8 +3,8 @@
 //     is generated here and lives only in that folder;
 //   - an etcd user without a password and a role of the same name: readwrite on <prefix>/<service>/, read on
 //     <prefix>/Publickeys/ and <prefix>/GlobalEnv/;
-//   - a ZeroMQ CURVE key pair: the public key at <prefix>/Publickeys/<service>, the secret key at
-//     <prefix>/<service>/private_key (and in the state only as a secret).
+//   - a ZeroMQ CURVE key pair (unless curveKeys is false): the public key at <prefix>/Publickeys/<service>, the
+//     secret key at <prefix>/<service>/private_key (and in the state only as a secret).
 // etcd is administered as the stack's admin user (client certificate); the component orders this after EtcdAuth.
 // Replacing it (`up --replace`) rotates all of them. A folder wiped by a reboot (seen on every diff) reissues
 // the certificate; a user, role or key changed in etcd (seen by refresh) is restored with the same keys.
@@ -25,6 +25,11 @@ export interface EtcdServiceAccessInputs {
   /** Secret: issues the client certificate and the admin connection's. */
   caKeyPem: pulumi.Input<string>;
   waitTimeoutSeconds: pulumi.Input<number>;
+  /** The client certificate's and key's file names in `dir` (default etcd-client-cert.pem, etcd-client-key.pem). */
+  certFile?: pulumi.Input<string>;
+  keyFile?: pulumi.Input<string>;
+  /** false: no CURVE key pair (default true). */
+  curveKeys?: pulumi.Input<boolean>;
 }
 
 export class EtcdServiceAccess extends ThinResource {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The node's etcd (Debian's etcd-server 3.4) for the demo and the tests, on loopback only. Like a container, it
+# The node's etcd (Debian's etcd-server 3.4) for the demo and the tests, on loopback (and, when asked, one more
+# address, for containers: EDGE_ETCD_LISTEN_ADDRESS). Like a container, it
 # waits for <secrets root>/<service>/ready (the PKI wrote the server's certificate), then runs etcd with https,
 # --client-cert-auth and the node CA as its trusted CA.
 #
@@ -11,6 +12,9 @@
 #   EDGE_ETCD_DATA_DIR         the data folder, when it lives elsewhere (the demo keeps <project>/.demo/etcd)
 #   EDGE_ETCD_SERVICE          the etcd server's service name in the stack (default etcd)
 #   EDGE_ETCD_PORT             client port on 127.0.0.1 (default 2379); EDGE_ETCD_PEER_PORT (default EDGE_ETCD_PORT+1)
+#   EDGE_ETCD_LISTEN_ADDRESS   one more address etcd's clients listen on, besides 127.0.0.1 (e.g. the docker bridge's
+#                              172.17.0.1, or 0.0.0.0): put it in the etcd service's certificate (extraSans) and give
+#                              it to the services as the stack's configStore.clientEndpoint (default: none)
 #   EDGE_SERVER_WAIT_SECONDS   how long to wait for the readiness file, or for the port (600; EDGE_ETCD_READY_TIMEOUT
 #                              is still read)
 #   EDGE_ETCD_DEV_MODE=1       DEV_MODE: plain http, no client certificates, no readiness file to wait for
@@ -37,8 +41,14 @@ start() {
     tls=()
   fi
   mkdir -p "$(dirname "$data_dir")"
-  local url="$scheme://127.0.0.1:$port" peer="http://127.0.0.1:$peer_port"
-  launch etcd --name "$service" --data-dir "$data_dir" --listen-client-urls "$url" --advertise-client-urls "$url" \
+  local url="$scheme://127.0.0.1:$port" peer="http://127.0.0.1:$peer_port" listen="$scheme://127.0.0.1:$port"
+  local extra="${EDGE_ETCD_LISTEN_ADDRESS:-}"
+  if [ -n "$extra" ] && [ "$extra" != 127.0.0.1 ]; then
+    [[ "$extra" == *:* && "$extra" != \[* ]] && extra="[$extra]" # an IPv6 address
+    case "$extra" in 0.0.0.0 | "[::]") listen="$scheme://$extra:$port" ;; # every address, loopback included
+      *) listen="$listen,$scheme://$extra:$port" ;; esac
+  fi
+  launch etcd --name "$service" --data-dir "$data_dir" --listen-client-urls "$listen" --advertise-client-urls "$url" \
     --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" --initial-cluster "$service=$peer" "${tls[@]}"
 }
 

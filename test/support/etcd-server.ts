@@ -12,7 +12,8 @@ export class EtcdServer {
   readonly logFile: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor(opts: { secretsRoot: string; dataDir: string; port: number; peerPort: number; service?: string; devMode?: boolean }) {
+  /** listenAddress: one more address etcd listens on (EDGE_ETCD_LISTEN_ADDRESS; tests use another loopback one). */
+  constructor(opts: { secretsRoot: string; dataDir: string; port: number; peerPort: number; service?: string; devMode?: boolean; listenAddress?: string }) {
     this.endpoint = `${opts.devMode ? "http" : "https"}://127.0.0.1:${opts.port}`;
     this.logFile = join(opts.dataDir, "server.log");
     this.env = {
@@ -23,6 +24,7 @@ export class EtcdServer {
       EDGE_ETCD_PEER_PORT: String(opts.peerPort),
       EDGE_ETCD_STATE_DIR: opts.dataDir, // data/, pid and server.log (scripts/servers/lib.sh)
       EDGE_ETCD_DEV_MODE: opts.devMode ? "1" : "0",
+      EDGE_ETCD_LISTEN_ADDRESS: opts.listenAddress ?? "",
     };
   }
 
