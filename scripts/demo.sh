@@ -4,7 +4,8 @@
 #   local     (default) the EdgeX-style node: PKI + secret store (OpenBao) + databases (the PostgreSQL at the
 #             stack's address, 127.0.0.1:5432, or a private cluster in .demo/postgres when none answers there; its
 #             port is then written to stacks/Pulumi.local.yaml; FerretDB)        secrets in /run/edge-security-demo
-#   eii-node  the EII-style node: PKI + config store (etcd)                      secrets in /run/edge-security-eii
+#   eii-node  the EII-style node: PKI + config store (etcd), layout eii3; then EII's ConfigMgr library (configmgr-probe)
+#             starts each service from its env file                              secrets in /run/edge-security-eii
 # Server data lives in .demo/ (it survives down/up, like a node's disk); the secret store's custody file is in
 # /var/lib/edge-security-demo/custody. The demo passphrase is for demos only (see README).
 # Each server's pid and log: .demo/servers/<server>/ (scripts/servers/lib.sh).
@@ -53,6 +54,8 @@ case "${1:-up}" in
     bash scripts/pulumi.sh up --stack "$stack" --yes --skip-preview --suppress-outputs
     bash scripts/pulumi.sh stack output --stack "$stack" --json
     if [ "$stack" = local ]; then tsx scripts/demo-gateway.ts "$stack" "$EDGE_ROOT/.demo/gateway-auth-header"; fi
+    # EII's own ConfigMgr library starts each service from what the stack wrote (its env file only).
+    if [ "$stack" = eii-node ]; then bash scripts/eii/probe-services.sh "$EDGE_SECRETS_ROOT"; fi
     ;;
   down)
     bash scripts/pulumi.sh destroy --stack "$stack" --yes --skip-preview

@@ -1,6 +1,7 @@
 // The EII config store on the node's etcd: root and `auth enable`, one identity per client service (etcd user,
 // role, client certificate, CURVE keys), the default configuration per service and GlobalEnv. In DEV_MODE:
 // no TLS, no auth, no keys, only the configuration and GlobalEnv's DEV_MODE, and a warning on every run.
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import * as pulumi from "../shared/pulumi";
 import { PUBLIC_FILE_MODE } from "../shared/files";
@@ -11,7 +12,15 @@ import type { ServiceConfig } from "../node-config";
 import { EtcdAuth } from "./etcd-auth";
 import { EtcdKeys } from "./etcd-keys";
 import { EtcdRootPassword } from "./etcd-root-password";
+import { EtcdServerCertificate } from "./etcd-server-certificate";
 import { EtcdServiceAccess } from "./etcd-service-access";
+
+/** server_cert, server_key and ca_cert as EII's agent puts them into a config: PEM text, or base64 DER. */
+function serverCertificateFields(format: "pem" | "der", certPem: string, keyPem: string, caPem: string): Record<string, string> {
+  if (format === "pem") return { server_cert: certPem, server_key: keyPem, ca_cert: caPem };
+  const der = (pem: string) => new X509Certificate(pem).raw.toString("base64");
+  return { server_cert: der(certPem), server_key: createPrivateKey(keyPem).export({ type: "pkcs8", format: "der" }).toString("base64"), ca_cert: der(caPem) };
+}
 
 export interface ConfigStoreArgs {
   readonly config: ConfigStoreConfig;
@@ -74,11 +83,13 @@ export class ConfigStore extends pulumi.ComponentResource {
       after = [auth];
     }
 
-    const keys = (resourceName: string, group: string, defaults: Record<string, string>) =>
+    // `secret`: the defaults hold a private key (a server certificate's), kept secret in the state.
+    const keys = (resourceName: string, group: string, defaults: pulumi.Input<Record<string, string>>, secret = false) =>
       new EtcdKeys(
         resourceName,
         { ...common, ...admin, group, defaults, overwriteOperatorChanges: config.overwriteOperatorChanges },
-        { parent: this, dependsOn: after },
+        { parent: this, dependsOn: after, ...(secret ? { additionalSecretOutputs: ["defaults", "values"] } : {}) },
+        secret,
       );
 
     const layout = config.layout ?? {};
@@ -145,7 +156,22 @@ export class ConfigStore extends pulumi.ComponentResource {
         this.services[client] = pulumi.all([access.user, access.certPath, access.keyPath]).apply(([etcdUser, etcdCertPath, etcdKeyPath]) => ({ etcdUser, etcdCertPath, etcdKeyPath, ...where }));
       }
       const defaults = config.defaults[client];
-      if (defaults) resources.push(keys(`${client}-etcd-config`, client, defaults));
+      const format = layout.serverCertificates?.[client];
+      if (defaults && format) {
+        const issued = new EtcdServerCertificate(
+          `${client}-etcd-server-cert`,
+          { service: client, dnsNames: service.dnsNames, ipAddresses: service.ipAddresses, keyType: service.keyType, lifetimeDays: service.lifetimeDays, caCertPem: args.caCertPem, caKeyPem: args.caKeyPem },
+          { parent: this },
+        );
+        const configKey = `${config.prefix}/${client}/config`;
+        const withCertificate = pulumi.secret(
+          pulumi.all([issued.certPem, issued.keyPem, args.caCertPem]).apply(([certPem, keyPem, caPem]) => ({
+            ...defaults,
+            [configKey]: JSON.stringify({ ...JSON.parse(defaults[configKey]), ...serverCertificateFields(format, certPem, keyPem, caPem) }),
+          })),
+        );
+        resources.push(keys(`${client}-etcd-config`, client, withCertificate, true));
+      } else if (defaults) resources.push(keys(`${client}-etcd-config`, client, defaults));
       this.serviceResources[client] = resources;
     }
     // GlobalEnv: the file's global keys, and DEV_MODE so that every service knows which mode it runs in.

@@ -54,6 +54,8 @@ export interface ClientLayout {
   devModeInGlobalEnv?: boolean;
   /** The clients that get CURVE keys (default: all). */
   curveKeyClients?: string[];
+  /** Clients whose `/<client>/config` object gets `server_cert`, `server_key`, `ca_cert`: PEM text or base64 DER. */
+  serverCertificates?: Record<string, "pem" | "der">;
 }
 
 export interface ConfigStoreConfig {

@@ -25,11 +25,15 @@ export class EtcdKeys extends ThinResource {
   declare readonly operatorChanged: pulumi.Output<string[]>;
   declare readonly missing: pulumi.Output<string[]>;
 
-  constructor(name: string, args: EtcdKeysInputs, opts?: pulumi.CustomResourceOptions) {
+  /**
+   * `secretValues`: the defaults hold a secret (a private key). The engine keeps a value secret where the input of
+   * the same name was, and `values` (computed by check) is an input too: it is given as a secret placeholder.
+   */
+  constructor(name: string, args: EtcdKeysInputs, opts?: pulumi.CustomResourceOptions, secretValues = false) {
     super(
       thinProvider("config-store/etcd-keys"),
       name,
-      { ...args, values: undefined, operatorChanged: undefined, missing: undefined },
+      { ...args, values: secretValues ? pulumi.secret({}) : undefined, operatorChanged: undefined, missing: undefined },
       pulumi.mergeOptions(opts, { deleteBeforeReplace: true, additionalSecretOutputs: ["caKeyPem"] }),
       "edge-security",
       "EtcdKeys",

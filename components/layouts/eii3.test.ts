@@ -44,6 +44,7 @@ describe("layout eii3", () => {
       },
       devModeInGlobalEnv: true,
       curveKeyClients: ["VideoIngestion", "VideoAnalytics", "Visualizer"],
+      serverCertificates: {},
     });
     // Without the switch, or with "default", the store is as before.
     expect(parseNodeConfig({ services: SERVICES, configStore: { defaultConfigFile: configFile() } }).configStore!.layout).toBeUndefined();
@@ -68,6 +69,18 @@ describe("layout eii3", () => {
     expect(errorOf({ defaultConfigFile: own })).toMatch(/"\/VideoIngestion\/interfaces" Publishers\[0\]\.AllowedClients names "Visualizer"|"\/Visualizer\/interfaces" Subscribers\[0\] is zmq_tcp but Visualizer has no CURVE keys/);
     // DEV_MODE has no keys at all: nothing to check.
     expect(parse({ devMode: true, defaultConfigFile: own }).configStore!.devMode).toBe(true);
+  });
+
+  it("cert_type pem (or else der) asks for server_cert, server_key and ca_cert in that client's config, outside DEV_MODE", () => {
+    const certs = {
+      "/VideoAnalytics/config": { ...EXAMPLE["/VideoAnalytics/config"], cert_type: ["zmq", "der"] },
+      "/Visualizer/config": { ...EXAMPLE["/Visualizer/config"], cert_type: ["der", "pem", "zmq"] },
+    };
+    expect(parse({ defaultConfigFile: configFile(certs) }).configStore!.layout!.serverCertificates).toEqual({ VideoAnalytics: "der", Visualizer: "pem" });
+    expect(parse({ devMode: true, defaultConfigFile: configFile(certs) }).configStore!.layout!.serverCertificates).toEqual({});
+    const own = configFile({ "/Visualizer/config": { ...certs["/Visualizer/config"], server_key: "x" } });
+    expect(errorOf({ defaultConfigFile: own })).toBe(`${at(own)} "/Visualizer/config" server_key is written by the stack (cert_type ["der","pem","zmq"]): remove it from the file`);
+    expect(errorOf({ defaultConfigFile: configFile({ "/Visualizer/config": { cert_type: "zmq" } }) })).toMatch(/"\/Visualizer\/config" cert_type must be a list of strings such as \["zmq"\]$/);
   });
 
   it("refuses a client without /<App>/config or /<App>/interfaces", () => {

@@ -5,7 +5,9 @@
 //   - its etcd client certificate and key under EII's names, <App>/<App>_client_certificate.pem and
 //     <App>/<App>_client_key.pem, and the CA at rootca/cacert.pem: the secrets root mounted at /run/secrets is the
 //     library's default layout, so an unchanged EII compose file needs no CONFIGMGR_*;
-//   - cert_type honoured as EII's agent does: CURVE keys only for clients whose cert_type holds "zmq";
+//   - cert_type honoured as EII's agent does: CURVE keys only for clients whose cert_type holds "zmq"; where it holds
+//     "pem" (or else "der"), a server certificate, its key and the CA in the client's /<App>/config as server_cert,
+//     server_key and ca_cert (PEM text, or base64 DER);
 //   - DEV_MODE also inside the /GlobalEnv/ object;
 //   - the default configuration checked before anything is written: every client has /<App>/config and
 //     /<App>/interfaces, /GlobalEnv/ members are strings, and every ZeroMQ TCP interface names peers with keys.
@@ -18,7 +20,7 @@ type Fail = (path: (string | number)[], message: string) => never;
 export const EII_ENV_FILE = "configmgr.env";
 export const EII_CA_FILE = "rootca/cacert.pem";
 
-export const EII3_CLIENT_LAYOUT: Required<Omit<ClientLayout, "curveKeyClients">> = {
+export const EII3_CLIENT_LAYOUT: Required<Omit<ClientLayout, "curveKeyClients" | "serverCertificates">> = {
   certFile: "{service}_client_certificate.pem",
   keyFile: "{service}_client_key.pem",
   caFile: EII_CA_FILE,
@@ -87,6 +89,15 @@ export function eii3ConfigStore(store: ConfigStoreConfig, serviceNames: readonly
     certTypes[client] = certType as string[];
   }
   const curveKeyClients = store.clients.filter((c) => certTypes[c]?.includes("zmq"));
+  // As EII's agent: "pem" before "der", and only outside DEV_MODE.
+  const serverCertificates: Record<string, "pem" | "der"> = {};
+  for (const [client, types] of Object.entries(certTypes)) {
+    const format = types.includes("pem") ? "pem" : types.includes("der") ? "der" : undefined;
+    if (!format || store.devMode) continue;
+    const own = ["server_cert", "server_key", "ca_cert"].find((k) => k in (parsed(client, "config") as Record<string, Json>));
+    if (own) fail(at, `${file}: "/${client}/config" ${own} is written by the stack (cert_type ${JSON.stringify(types)}): remove it from the file`);
+    serverCertificates[client] = format;
+  }
 
   // Every ZeroMQ TCP interface outside DEV_MODE needs the service's own keys and its peers' public keys.
   if (!store.devMode) {
@@ -112,5 +123,5 @@ export function eii3ConfigStore(store: ConfigStoreConfig, serviceNames: readonly
       }
     }
   }
-  return { ...store, layout: { ...EII3_CLIENT_LAYOUT, curveKeyClients } };
+  return { ...store, layout: { ...EII3_CLIENT_LAYOUT, curveKeyClients, serverCertificates } };
 }

@@ -1,0 +1,245 @@
+// The EII 3 layout proven by its real consumer: Intel EII's own ConfigMgr client library (built by the set-up from
+// ../shared/eii into tools/eii) initialized exactly as an EII service does (configmgr-probe), with ONLY what
+// `pulumi up` wrote, against a real etcd: once with each service's env file (parsed as compose's env_file), once
+// with EII's default paths (/run/secrets/<App>/..., no CONFIGMGR_*: the secrets root bound at /run/secrets in a
+// private mount namespace, the host's /run untouched), once in DEV_MODE. A publisher and a subscriber of the example
+// config then exchange a message on EII's message bus library over ZeroMQ CURVE with the keys ConfigMgr handed them.
+import { execFile } from "node:child_process";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseEnv } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EtcdServer } from "../support/etcd-server";
+import { expectOk, freePort, PROJECT_ROOT, TestNode } from "../support/harness";
+import { sharedPath } from "../support/shared";
+
+const EII_SOURCES = sharedPath("eii", "the EII ConfigMgr library tests (test/integration/eii-configmgr.test.ts)");
+const PROBE = join(PROJECT_ROOT, "tools/eii/bin/configmgr-probe");
+const PEER = join(PROJECT_ROOT, "tools/eii/bin/eii-msgbus-peer");
+const APPS = ["VideoIngestion", "VideoAnalytics", "Visualizer"];
+const PREFIX = "/eii";
+const EXAMPLE = readFileSync(resolve(PROJECT_ROOT, "stacks/eii-node/eii_config.json"), "utf8");
+// Another loopback address: etcd listens there too (EDGE_ETCD_LISTEN_ADDRESS), as it would on a docker bridge.
+const CLIENT_ADDRESS = "127.0.0.2";
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program with exactly `env` (and PATH): nothing of the test's own environment leaks in. */
+function run(file: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Run> {
+  return new Promise((done) =>
+    execFile(file, args, { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, encoding: "utf8", timeout: timeoutMs }, (err, stdout, stderr) =>
+      done({ status: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+/** The service's env file as compose's env_file reads it (KEY=VALUE lines, # comments). */
+const envFileOf = (secretsRoot: string, app: string): Record<string, string> => parseEnv(readFileSync(join(secretsRoot, app, "configmgr.env"), "utf8")) as Record<string, string>;
+
+/** cert_type of the test's apps: EII's three kinds (CURVE keys; and a server certificate as PEM, or as DER). */
+const CERT_TYPES: Record<string, string[]> = { VideoIngestion: ["zmq"], VideoAnalytics: ["zmq", "der"], Visualizer: ["zmq", "pem"] };
+
+/** The example config with free ports for its two ZeroMQ endpoints, and CERT_TYPES. */
+function exampleConfig(ports: [number, number]): string {
+  const config = JSON.parse(EXAMPLE.replaceAll("127.0.0.1:65013", `127.0.0.1:${ports[0]}`).replaceAll("127.0.0.1:65014", `127.0.0.1:${ports[1]}`));
+  for (const app of APPS) config[`/${app}/config`].cert_type = CERT_TYPES[app];
+  return JSON.stringify(config, null, 2);
+}
+
+/** What the probe printed for one app: its config and interfaces JSON and the CURVE lines of its interfaces. */
+function probeReport(stdout: string) {
+  const section = (title: string) => {
+    const start = stdout.indexOf(`=== ${title}`);
+    const body = stdout.slice(stdout.indexOf("\n", start) + 1);
+    return JSON.parse(body.slice(0, body.search(/\n(===|---)/) < 0 ? undefined : body.search(/\n(===|---)/)));
+  };
+  return {
+    app: /^AppName: (.*)$/m.exec(stdout)?.[1],
+    devMode: /^dev_mode: (.*)$/m.exec(stdout)?.[1],
+    config: section("app config"),
+    interfaces: section("interfaces"),
+    curve: [...stdout.matchAll(/^curve_keys: (.*)$/gm)].map((m) => m[1]),
+  };
+}
+
+describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` provisioned (layout eii3)", { timeout: 900_000 }, () => {
+  const node = new TestNode("eii-node");
+  let etcd: EtcdServer;
+  let clientPort: number;
+  const configFile = join(node.root, "eii_config.json");
+
+  beforeAll(async () => {
+    if (!existsSync(PROBE) || !existsSync(PEER)) throw new Error(`${PROBE} or ${PEER} is missing: run npm run setup (scripts/eii/build.sh builds them from ${EII_SOURCES})`);
+    const [port, peerPort, zmq1, zmq2] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    clientPort = port;
+    etcd = new EtcdServer({ secretsRoot: node.secretsRoot, dataDir: join(node.root, "etcd"), port, peerPort, listenAddress: CLIENT_ADDRESS });
+    writeFileSync(configFile, exampleConfig([zmq1, zmq2]));
+    node.configure({
+      layout: "eii3",
+      services: [{ name: "etcd", hostnames: ["ia-etcd"], extraSans: [CLIENT_ADDRESS] }, ...APPS.map((name) => ({ name }))],
+      configStore: { endpoint: etcd.endpoint, clientEndpoint: `${CLIENT_ADDRESS}:${port}`, prefix: PREFIX, defaultConfigFile: configFile, production: true, waitTimeoutSeconds: 60 },
+    });
+    etcd.start();
+    expectOk(await node.cli("up"));
+  }, 900_000);
+  afterAll(() => {
+    etcd?.stop();
+    node.cleanup();
+  });
+
+  it("writes each service's env file, EII's file names and the CA at rootca/cacert.pem; outputs give host and port", () => {
+    const outputs = node.outputs();
+    for (const app of APPS) {
+      const dir = join(node.secretsRoot, app);
+      expect(envFileOf(node.secretsRoot, app)).toEqual({
+        AppName: app,
+        DEV_MODE: "false",
+        ETCD_HOST: CLIENT_ADDRESS,
+        ETCD_CLIENT_PORT: String(clientPort),
+        ETCD_PREFIX: PREFIX,
+        CONFIGMGR_CERT: join(dir, `${app}_client_certificate.pem`),
+        CONFIGMGR_KEY: join(dir, `${app}_client_key.pem`),
+        CONFIGMGR_CACERT: join(node.secretsRoot, "rootca/cacert.pem"),
+      });
+      expect(statSync(join(dir, `${app}_client_key.pem`)).mode & 0o777).toBe(0o600);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(existsSync(join(dir, "etcd-client-key.pem"))).toBe(false);
+      expect(outputs.services[app]).toMatchObject({ etcdHost: CLIENT_ADDRESS, etcdPort: clientPort, etcdEnvFile: join(dir, "configmgr.env"), etcdCertPath: join(dir, `${app}_client_certificate.pem`) });
+    }
+    expect(readFileSync(join(node.secretsRoot, "rootca/cacert.pem"), "utf8")).toBe(readFileSync(join(node.secretsRoot, "ca.pem"), "utf8"));
+  });
+
+  it("with only its env file, EII's library reads each service's config, interfaces and CURVE keys", async () => {
+    const expected: Record<string, string[]> = { VideoIngestion: ["FILLED (1 key fields set, 0 empty; allowed_clients: 2 keys, 0 missing)"], VideoAnalytics: [], Visualizer: [] };
+    for (const app of APPS) {
+      const result = await run(PROBE, [], envFileOf(node.secretsRoot, app));
+      expect(result.status, `${app}: ${result.stderr}`).toBe(0);
+      const report = probeReport(result.stdout);
+      expect(report).toMatchObject({ app, devMode: "false" });
+      const file = JSON.parse(exampleConfig([0, 0]));
+      expect(report.config.cert_type).toEqual(CERT_TYPES[app]);
+      const injected = CERT_TYPES[app].length > 1 ? ["ca_cert", "server_cert", "server_key"] : [];
+      expect(Object.keys(report.config).sort()).toEqual([...Object.keys(file[`/${app}/config`]), ...injected].sort());
+      expect(Object.keys(report.interfaces).sort()).toEqual(Object.keys(file[`/${app}/interfaces`]).sort());
+      expect(report.curve.length).toBeGreaterThan(0);
+      for (const line of report.curve) expect(line, `${app}: ${report.curve.join("; ")}`).toMatch(/^FILLED .* 0 empty; allowed_clients: \d+ keys, 0 missing\)$/);
+      if (expected[app].length) expect(report.curve).toEqual(expected[app]);
+    }
+  });
+
+  it("cert_type pem and der: server_cert, server_key and ca_cert in the config as EII's agent puts them, read by the library", async () => {
+    const caPem = readFileSync(join(node.secretsRoot, "rootca/cacert.pem"), "utf8");
+    const ca = new X509Certificate(caPem);
+    for (const [app, format] of [["Visualizer", "pem"], ["VideoAnalytics", "der"]] as const) {
+      const { config } = probeReport((await run(PROBE, [], envFileOf(node.secretsRoot, app))).stdout);
+      const decode = (v: string) => (format === "pem" ? v : Buffer.from(v, "base64"));
+      const cert = new X509Certificate(decode(config.server_cert));
+      const key = format === "pem" ? createPrivateKey(config.server_key) : createPrivateKey({ key: Buffer.from(config.server_key, "base64"), format: "der", type: "pkcs8" });
+      expect(format === "pem" ? config.server_cert : "").toMatch(format === "pem" ? /^-----BEGIN CERTIFICATE-----/ : /^$/);
+      expect(cert.checkPrivateKey(key)).toBe(true);
+      expect(cert.verify(ca.publicKey)).toBe(true);
+      expect(cert.subjectAltName).toContain(`DNS:${app}`);
+      expect(new X509Certificate(decode(config.ca_cert)).fingerprint256).toBe(ca.fingerprint256);
+    }
+    // The key is a secret in the state: never in plaintext.
+    const state = node.exportState();
+    const keyPem = probeReport((await run(PROBE, [], envFileOf(node.secretsRoot, "Visualizer"))).stdout).config.server_key as string;
+    expect(state).not.toContain(keyPem.split("\n")[1]);
+    expect(state).not.toContain(JSON.stringify(keyPem).slice(1, 60));
+  });
+
+  it("a service is refused another service's config: its certificate's etcd user reads only its own keys", async () => {
+    const env = { ...envFileOf(node.secretsRoot, "VideoIngestion"), AppName: "VideoAnalytics" };
+    const result = await run(PROBE, [], env);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("cfgmgr_initialize() failed for AppName=VideoAnalytics");
+    expect(result.stdout).not.toContain("udfs");
+  });
+
+  it("with EII's default paths and no CONFIGMGR_*, as an unchanged EII compose file runs it, the library still starts", async () => {
+    const outputs = node.outputs();
+    for (const app of APPS) {
+      // What EII's compose file sets itself; the certificates come from /run/secrets (the secrets root bound there
+      // in a private mount namespace over a private tmpfs /run: the host's /run is not touched).
+      const env = { AppName: app, DEV_MODE: "false", ETCD_HOST: outputs.services[app].etcdHost, ETCD_CLIENT_PORT: String(outputs.services[app].etcdPort), ETCD_PREFIX: outputs.configStore.prefix };
+      const script = 'mount -t tmpfs tmpfs /run && mkdir /run/secrets && mount --bind "$1" /run/secrets && shift && exec "$@"';
+      const result = await run("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, "sh", node.secretsRoot, PROBE], env);
+      expect(result.status, `${app}: ${result.stderr}`).toBe(0);
+      const report = probeReport(result.stdout);
+      expect(report).toMatchObject({ app, devMode: "false" });
+      for (const line of report.curve) expect(line).toMatch(/^FILLED /);
+    }
+    // Without the bind mount the same environment finds no certificate: the run above used the stack's files.
+    const bare = await run(PROBE, [], { AppName: "Visualizer", DEV_MODE: "false", ETCD_HOST: CLIENT_ADDRESS, ETCD_CLIENT_PORT: String(clientPort), ETCD_PREFIX: PREFIX });
+    expect(bare.status).toBe(1);
+  });
+
+  it("a publisher and a subscriber of the example exchange a message on EII's message bus over CURVE with ConfigMgr's keys", async () => {
+    const publisher = run(PEER, ["pub", "15"], envFileOf(node.secretsRoot, "VideoIngestion"), 60_000);
+    const subscriber = await run(PEER, ["sub", "15"], envFileOf(node.secretsRoot, "VideoAnalytics"), 60_000);
+    expect(subscriber.status, subscriber.stderr).toBe(0);
+    expect(subscriber.stdout).toContain("received: hello from VideoIngestion on camera1_stream");
+    const published = await publisher;
+    expect(published.status, published.stderr).toBe(0);
+  });
+
+  it("a default configuration EII's library cannot read is refused at preview in one line, nothing changed", async () => {
+    const broken = JSON.parse(readFileSync(configFile, "utf8"));
+    delete broken["/Visualizer/interfaces"];
+    const brokenFile = join(node.root, "broken.json");
+    writeFileSync(brokenFile, JSON.stringify(broken));
+    node.configure({
+      layout: "eii3",
+      services: [{ name: "etcd", hostnames: ["ia-etcd"], extraSans: [CLIENT_ADDRESS] }, ...APPS.map((name) => ({ name }))],
+      configStore: { endpoint: etcd.endpoint, clientEndpoint: `${CLIENT_ADDRESS}:${clientPort}`, prefix: PREFIX, defaultConfigFile: brokenFile, production: true },
+    });
+    const preview = await node.cli("preview");
+    expect(preview.status).not.toBe(0);
+    expect(preview.stderr + preview.stdout).toContain(
+      `edge-security:configStore.defaultConfigFile: ${brokenFile}: "/Visualizer/interfaces" is missing or not an object: EII's ConfigMgr needs /<App>/config and /<App>/interfaces for every client (Visualizer is one)`,
+    );
+    expect(preview.stderr + preview.stdout).not.toMatch(/\n\s+at /);
+    // The service still starts with what the last `up` wrote.
+    expect((await run(PROBE, [], envFileOf(node.secretsRoot, "Visualizer"))).status).toBe(0);
+  });
+});
+
+describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library in DEV_MODE (layout eii3)", { timeout: 600_000 }, () => {
+  const node = new TestNode("eii-node-dev");
+  let etcd: EtcdServer;
+
+  beforeAll(async () => {
+    const [port, peerPort] = [await freePort(), await freePort()];
+    etcd = new EtcdServer({ secretsRoot: node.secretsRoot, dataDir: join(node.root, "etcd"), port, peerPort, devMode: true });
+    const configFile = join(node.root, "eii_config.json");
+    writeFileSync(configFile, exampleConfig([await freePort(), await freePort()]));
+    node.configure({ layout: "eii3", services: [{ name: "etcd" }, ...APPS.map((name) => ({ name }))], configStore: { devMode: true, endpoint: etcd.endpoint, prefix: PREFIX, defaultConfigFile: configFile } });
+    etcd.start();
+    expectOk(await node.cli("up"));
+  }, 600_000);
+  afterAll(() => {
+    etcd?.stop();
+    node.cleanup();
+  });
+
+  it("with only its env file (no certificates), each service reads its config and interfaces, without keys", async () => {
+    for (const app of APPS) {
+      const env = envFileOf(node.secretsRoot, app);
+      expect(Object.keys(env).sort()).toEqual(["AppName", "DEV_MODE", "ETCD_CLIENT_PORT", "ETCD_HOST", "ETCD_PREFIX"]);
+      expect(env.DEV_MODE).toBe("true");
+      const result = await run(PROBE, [], env);
+      expect(result.status, `${app}: ${result.stderr}`).toBe(0);
+      const report = probeReport(result.stdout);
+      expect(report).toMatchObject({ app, devMode: "true" });
+      expect(report.config.cert_type).toEqual(CERT_TYPES[app]);
+      // No server certificates either: EII's agent writes them only outside DEV_MODE.
+      expect(report.config).not.toHaveProperty("server_key");
+      for (const line of report.curve) expect(line).toBe("none in config (dev mode: expected)");
+    }
+  });
+});
