@@ -13,6 +13,7 @@ const T = {
   access: "pulumi-nodejs:dynamic/edge-security:EtcdServiceAccess",
   keys: "pulumi-nodejs:dynamic/edge-security:EtcdKeys",
   file: "pulumi-nodejs:dynamic/edge-security:PlainFile",
+  serverCert: "pulumi-nodejs:dynamic/edge-security:EtcdServerCertificate",
   store: "edge-security:configstore:ConfigStore",
 };
 
@@ -127,6 +128,45 @@ describe("ConfigStore graph (Pulumi mocks)", { timeout: 120_000 }, () => {
     expect(globals.inputs).not.toHaveProperty("caKeyPem");
     expect(globals.dependencies).toContain(find(T.file, "etcd-ready").urn);
     expect(store.caCertPath).toBeUndefined();
+  });
+
+  it("layout eii3: EII's file names, an env file per client, the CA copy, keys by cert_type, a secret server certificate for pem", async () => {
+    const eiiFile = join(dir, "eii3.json");
+    const iface = { Publishers: [{ Name: "p", Type: "zmq_tcp", EndPoint: "127.0.0.1:1", Topics: ["t"], AllowedClients: ["svc-a"] }] };
+    writeFileSync(eiiFile, JSON.stringify({ "/GlobalEnv/": { A: "1" }, "/svc-a/config": { cert_type: ["zmq", "pem"] }, "/svc-a/interfaces": iface, "/svc-b/config": {}, "/svc-b/interfaces": {} }));
+    const services = [{ name: "etcd", extraSans: ["172.17.0.1"] }, { name: "svc-a", owner: { uid: 4242, gid: 4343 } }, { name: "svc-b" }];
+    const { find, count, services: outputs } = await build({ layout: "eii3", secretsRoot: ROOT, services, configStore: { prefix: "/eii", defaultConfigFile: eiiFile, clientEndpoint: "172.17.0.1:2379", clientSecretsRoot: "/run/secrets" } });
+    expect(find(T.access, "svc-a-etcd").inputs).toMatchObject({ certFile: "svc-a_client_certificate.pem", keyFile: "svc-a_client_key.pem" });
+    expect(find(T.access, "svc-a-etcd").inputs).not.toHaveProperty("curveKeys");
+    expect(find(T.access, "svc-b-etcd").inputs).toMatchObject({ curveKeys: false });
+    expect(find(T.file, "config-store-client-ca").inputs).toMatchObject({ path: join(ROOT, "rootca/cacert.pem"), content: "bundle", mode: 0o644 });
+    const env = find(T.file, "svc-a-etcd-env").inputs;
+    expect(env).toMatchObject({ path: join(ROOT, "svc-a", "configmgr.env"), uid: 4242, gid: 4343 });
+    expect(env.content.split("\n").slice(1)).toEqual([
+      "AppName=svc-a",
+      "DEV_MODE=false",
+      "ETCD_HOST=172.17.0.1",
+      "ETCD_CLIENT_PORT=2379",
+      "ETCD_PREFIX=/eii",
+      "CONFIGMGR_CERT=/run/secrets/svc-a/svc-a_client_certificate.pem",
+      "CONFIGMGR_KEY=/run/secrets/svc-a/svc-a_client_key.pem",
+      "CONFIGMGR_CACERT=/run/secrets/rootca/cacert.pem",
+      "",
+    ]);
+    expect(find(T.file, "svc-a-ready").dependencies).toEqual(expect.arrayContaining([find(T.file, "svc-a-etcd-env").urn, find(T.file, "config-store-client-ca").urn]));
+    expect(JSON.parse(find(T.keys, "config-store-global-env").inputs.defaults["/eii/GlobalEnv/"])).toEqual({ A: "1", DEV_MODE: "false" });
+    // pem: the config gets the server certificate, its key and the CA; the group's defaults and values are secret.
+    expect(count(T.serverCert)).toBe(1);
+    expect(find(T.serverCert, "svc-a-etcd-server-cert").inputs).toMatchObject({ service: "svc-a", dnsNames: ["svc-a", "localhost"], keyType: "ec-p256" });
+    const config = find(T.keys, "svc-a-etcd-config");
+    expect(config.additionalSecretOutputs).toEqual(expect.arrayContaining(["defaults", "values", "caKeyPem"]));
+    // Both inputs go to the engine as secrets (the values placeholder makes check's `values` secret in the state).
+    const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+    expect(config.inputs.defaults[SECRET_SIG]).toBeDefined();
+    expect(config.inputs.values[SECRET_SIG]).toBeDefined();
+    expect(JSON.parse(config.inputs.defaults.value["/eii/svc-a/config"])).toEqual({ cert_type: ["zmq", "pem"], server_cert: "ca cert", server_key: "ca key", ca_cert: "ca cert" });
+    expect(find(T.keys, "svc-b-etcd-config").additionalSecretOutputs).toEqual(["caKeyPem"]);
+    expect(outputs["svc-b"]).toMatchObject({ etcdHost: "172.17.0.1", etcdPort: 2379, etcdEnvFile: join(ROOT, "svc-b", "configmgr.env") });
   });
 
   it("200 services: one identity per service, registered quickly", async () => {
