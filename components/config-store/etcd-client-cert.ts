@@ -23,7 +23,7 @@ export function etcdClientCertPaths(dir: string, names: EtcdClientFileNames = {}
 }
 
 /** Writes the certificate (0644) and its key (0600) atomically into the service's 0700 folder. */
-export async function writeEtcdClientCertificate(dir: string, files: { certPem: string; keyPem: string }, owner: Owner, names?: EtcdClientFileNames): Promise<EtcdClientCertPaths> {
+export async function writeEtcdClientCertificate(dir: string, files: { certPem: string; keyPem: string }, owner: Owner, names: EtcdClientFileNames = {}): Promise<EtcdClientCertPaths> {
   const paths = etcdClientCertPaths(dir, names);
   ensureDir(dirname(dir), {}, SHARED_DIR_MODE);
   ensureServiceDir(dir, owner);
@@ -33,7 +33,7 @@ export async function writeEtcdClientCertificate(dir: string, files: { certPem: 
 }
 
 /** Whether the folder still holds exactly the issued certificate and its key. */
-export function inspectEtcdClientCertificate(dir: string, expected: { certPem: string; keyFingerprint: string }, names?: EtcdClientFileNames): FilesState {
+export function inspectEtcdClientCertificate(dir: string, expected: { certPem: string; keyFingerprint: string }, names: EtcdClientFileNames = {}): FilesState {
   const paths = etcdClientCertPaths(dir, names);
   const cert = readIfExists(paths.certPath);
   const key = readIfExists(paths.keyPath);
@@ -47,7 +47,7 @@ export function inspectEtcdClientCertificate(dir: string, expected: { certPem: s
 }
 
 /** Removes the two files when they are still this (a newer issue's files are left alone). */
-export function removeEtcdClientCertificate(dir: string, certPem?: string, names?: EtcdClientFileNames): boolean {
+export function removeEtcdClientCertificate(dir: string, certPem?: string, names: EtcdClientFileNames = {}): boolean {
   const paths = etcdClientCertPaths(dir, names);
   const onDisk = readIfExists(paths.certPath);
   if (certPem !== undefined && onDisk !== undefined && onDisk !== certPem) return false;
