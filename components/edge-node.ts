@@ -175,7 +175,7 @@ export class EdgeNode extends pulumi.ComponentResource {
 
     // The optional container runtime: each container starts after its service's readiness file.
     if (config.containers) {
-      const services = config.services.map((s) => ({ name: s.name, dir: serviceDir(config.secretsRoot, s.name), dnsNames: s.dnsNames, owner: s.owner, ready: readyFile(s) }));
+      const services = config.services.map((s) => ({ name: s.name, dir: serviceDir(config.secretsRoot, s.name), dnsNames: s.dnsNames, owner: s.owner, ready: readyFile(s), env: this.configStore?.clientEnvironment(s.name, config.containers!.mountPath) }));
       this.containers = new Containers("containers", { config: config.containers, services }, { parent: this });
     }
 

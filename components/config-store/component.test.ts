@@ -135,7 +135,22 @@ describe("ConfigStore graph (Pulumi mocks)", { timeout: 120_000 }, () => {
     const iface = { Publishers: [{ Name: "p", Type: "zmq_tcp", EndPoint: "127.0.0.1:1", Topics: ["t"], AllowedClients: ["svc-a"] }] };
     writeFileSync(eiiFile, JSON.stringify({ "/GlobalEnv/": { A: "1" }, "/svc-a/config": { cert_type: ["zmq", "pem"] }, "/svc-a/interfaces": iface, "/svc-b/config": {}, "/svc-b/interfaces": {} }));
     const services = [{ name: "etcd", extraSans: ["172.17.0.1"] }, { name: "svc-a", owner: { uid: 4242, gid: 4343 } }, { name: "svc-b" }];
-    const { find, count, services: outputs } = await build({ layout: "eii3", secretsRoot: ROOT, services, configStore: { prefix: "/eii", defaultConfigFile: eiiFile, clientEndpoint: "172.17.0.1:2379", clientSecretsRoot: "/run/secrets" } });
+    const containers = { enabled: true, images: { "svc-a": "registry.example/eii/svc-a:3.0" } };
+    const { find, count, registrations, services: outputs } = await build({ layout: "eii3", secretsRoot: ROOT, services, containers, configStore: { prefix: "/eii", defaultConfigFile: eiiFile, clientEndpoint: "172.17.0.1:2379", clientSecretsRoot: "/run/secrets" } });
+    // The same settings on the service's container, with the paths of its folder's mount there.
+    const container = registrations.find((r) => r.name === "svc-a-container")!;
+    expect(container.inputs.envs).toEqual(
+      expect.arrayContaining([
+        "AppName=svc-a",
+        "DEV_MODE=false",
+        "ETCD_HOST=172.17.0.1",
+        "ETCD_CLIENT_PORT=2379",
+        "ETCD_PREFIX=/eii",
+        "CONFIGMGR_CERT=/run/secrets/edge-security/svc-a_client_certificate.pem",
+        "CONFIGMGR_KEY=/run/secrets/edge-security/svc-a_client_key.pem",
+        "CONFIGMGR_CACERT=/run/secrets/edge-security/ca.pem",
+      ]),
+    );
     expect(find(T.access, "svc-a-etcd").inputs).toMatchObject({ certFile: "svc-a_client_certificate.pem", keyFile: "svc-a_client_key.pem" });
     expect(find(T.access, "svc-a-etcd").inputs).not.toHaveProperty("curveKeys");
     expect(find(T.access, "svc-b-etcd").inputs).toMatchObject({ curveKeys: false });

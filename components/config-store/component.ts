@@ -12,6 +12,7 @@ import type { ServiceConfig } from "../node-config";
 import { EtcdAuth } from "./etcd-auth";
 import { EtcdKeys } from "./etcd-keys";
 import { EtcdRootPassword } from "./etcd-root-password";
+import { ETCD_CLIENT_FILES } from "./etcd-client-cert";
 import { EtcdServerCertificate } from "./etcd-server-certificate";
 import { EtcdServiceAccess } from "./etcd-service-access";
 
@@ -60,9 +61,35 @@ export class ConfigStore extends pulumi.ComponentResource {
   /** Per service: what must exist before its readiness file is written. */
   readonly serviceResources: Record<string, pulumi.Resource[]> = {};
 
+  private readonly config: ConfigStoreConfig;
+
+  /**
+   * The layout's environment of a client service (its env file's variables), with the service's folder at `dir`
+   * and the CA at `caFile` (default `<dir>/ca.pem`) as the service sees them; undefined without an env file.
+   */
+  clientEnvironment(client: string, dir: string, caFile?: string): Record<string, string> | undefined {
+    const { config } = this;
+    const envFile = config.layout?.envFile;
+    if (!envFile || !config.clients.includes(client)) return undefined;
+    const named = (template: string | undefined, fallback: string) => template?.replaceAll("{service}", client) ?? fallback;
+    const settings: Record<ClientSetting, string | undefined> = {
+      service: client,
+      devMode: String(config.devMode),
+      host: config.clientHost,
+      port: String(config.clientPort),
+      prefix: config.prefix,
+      // No files in DEV_MODE (no TLS).
+      certPath: config.devMode ? undefined : join(dir, named(config.layout?.certFile, ETCD_CLIENT_FILES.cert)),
+      keyPath: config.devMode ? undefined : join(dir, named(config.layout?.keyFile, ETCD_CLIENT_FILES.key)),
+      caCertPath: config.devMode ? undefined : (caFile ?? join(dir, "ca.pem")),
+    };
+    return Object.fromEntries(Object.entries(envFile.variables).flatMap(([variable, setting]) => (settings[setting] === undefined ? [] : [[variable, settings[setting]!]])));
+  }
+
   constructor(name: string, args: ConfigStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-security:configstore:ConfigStore", name, {}, opts);
     const { config } = args;
+    this.config = config;
     this.endpoint = config.endpoint;
     this.prefix = config.prefix;
     for (const warning of config.warnings) pulumi.log.warn(warning, this);
@@ -109,18 +136,8 @@ export class ConfigStore extends pulumi.ComponentResource {
       const certFile = named(layout.certFile, client);
       const keyFile = named(layout.keyFile, client);
       if (layout.envFile) {
-        const settings: Record<ClientSetting, string | undefined> = {
-          service: client,
-          devMode: String(config.devMode),
-          host: config.clientHost,
-          port: String(config.clientPort),
-          prefix: config.prefix,
-          // As the service sees them: its folder under clientSecretsRoot. None in DEV_MODE (no TLS).
-          certPath: config.devMode ? undefined : join(clientRoot, client, certFile ?? "etcd-client-cert.pem"),
-          keyPath: config.devMode ? undefined : join(clientRoot, client, keyFile ?? "etcd-client-key.pem"),
-          caCertPath: config.devMode ? undefined : join(clientRoot, ...(layout.caFile ? [layout.caFile] : [client, "ca.pem"])),
-        };
-        const lines = Object.entries(layout.envFile.variables).flatMap(([variable, setting]) => (settings[setting] === undefined ? [] : [`${variable}=${settings[setting]}`]));
+        // Paths as the service sees them: its folder under clientSecretsRoot, the CA at the layout's path.
+        const lines = Object.entries(this.clientEnvironment(client, join(clientRoot, client), layout.caFile ? join(clientRoot, layout.caFile) : undefined) ?? {}).map(([k, v]) => `${k}=${v}`);
         const path = join(args.secretsRoot, client, layout.envFile.name);
         resources.push(
           new PlainFile(

@@ -16,6 +16,8 @@ export interface ContainerService {
   owner: { uid?: number; gid?: number };
   /** What the container waits for: the service's readiness file resource. */
   ready: pulumi.Resource;
+  /** More environment for the container (a layout's settings, e.g. EII's ConfigMgr variables); paths only, no secret. */
+  env?: Record<string, string>;
 }
 
 export interface ContainersArgs {
@@ -52,6 +54,7 @@ export class Containers extends pulumi.ComponentResource {
             `EDGE_CERT_FILE=${inContainer(SERVICE_FILES.cert)}`,
             `EDGE_KEY_FILE=${inContainer(SERVICE_FILES.key)}`,
             `EDGE_READY_FILE=${inContainer(SERVICE_FILES.ready)}`,
+            ...Object.entries(service.env ?? {}).map(([k, v]) => `${k}=${v}`),
           ],
           restart: config.restart,
           ...(config.network ? { networksAdvanced: [{ name: config.network, aliases: service.dnsNames }] } : {}),
