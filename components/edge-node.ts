@@ -118,7 +118,7 @@ export class EdgeNode extends pulumi.ComponentResource {
       const server = serverOf(config.configStore.service);
       this.configStore = new ConfigStore(
         "config-store",
-        { config: config.configStore, secretsRoot: config.secretsRoot, services: config.services, caCertPem: this.pki.ca.certPem, caKeyPem: this.pki.ca.keyPem, caCertPath: this.pki.caCertPath, caFilePem: this.pki.ca.trustBundlePem, serverReady: server && [readyFile(server)] },
+        { config: config.configStore, secretsRoot: config.secretsRoot, services: config.services, caCertPem: this.pki.ca.certPem, caKeyPem: this.pki.ca.keyPem, caCertPath: this.pki.caCertPath, caFilePem: this.pki.ca.trustBundlePem, serviceFolders: this.pki.certificates, serverReady: server && [readyFile(server)] },
         { parent: this },
       );
     }

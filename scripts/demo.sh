@@ -50,6 +50,8 @@ case "${1:-up}" in
         [ "$pg_port" = "$port" ] || bash scripts/pulumi.sh config set --path --stack local edge-security:databases.postgres.port "$port" --type int
       fi
     fi
+    # The eii-node stack's first run: create it in the local backend (its file holds the demo passphrase's salt).
+    if [ "$stack" = eii-node ]; then bash scripts/pulumi.sh stack select --create eii-node --secrets-provider passphrase >/dev/null; fi
     bash scripts/servers.sh start "${servers[@]}"
     bash scripts/pulumi.sh up --stack "$stack" --yes --skip-preview --suppress-outputs
     bash scripts/pulumi.sh stack output --stack "$stack" --json

@@ -31,6 +31,8 @@ export interface ConfigStoreArgs {
   /** Secret. */
   readonly caKeyPem: pulumi.Input<string>;
   readonly caCertPath: pulumi.Input<string>;
+  /** Per service, what owns its folder (the PKI's certificate): the store's files there are removed before it. */
+  readonly serviceFolders?: Record<string, pulumi.Resource>;
   /** The node's CA file content (ca.pem: the CA and, for an intermediate, its chain), for a layout's CA copy. */
   readonly caFilePem?: pulumi.Input<string>;
   /** What must exist before etcd can answer: the server's readiness file (its certificate is in place). */
@@ -125,7 +127,7 @@ export class ConfigStore extends pulumi.ComponentResource {
     // A layout's copy of the CA for the clients, at its own path under the secrets root.
     const caCopy =
       layout.caFile && !config.devMode
-        ? new PlainFile(`${name}-client-ca`, { path: join(args.secretsRoot, layout.caFile), content: args.caFilePem ?? args.caCertPem, mode: PUBLIC_FILE_MODE, dirMode: 0o755 }, { parent: this })
+        ? new PlainFile(`${name}-client-ca`, { path: join(args.secretsRoot, layout.caFile), content: args.caFilePem ?? args.caCertPem, mode: PUBLIC_FILE_MODE, dirMode: 0o755, removeEmptyDir: true }, { parent: this })
         : undefined;
 
     const byName = new Map(args.services.map((s) => [s.name, s]));
@@ -143,7 +145,8 @@ export class ConfigStore extends pulumi.ComponentResource {
           new PlainFile(
             `${client}-etcd-env`,
             { path, content: `# ${client}'s settings for the config store (written by edge-security; compose env_file)\n${lines.join("\n")}\n`, mode: PUBLIC_FILE_MODE, uid: service.owner.uid, gid: service.owner.gid },
-            { parent: this },
+            // Removed before the folder's owner, which then removes the folder.
+            { parent: this, dependsOn: args.serviceFolders?.[client] },
           ),
         );
         Object.assign(where, { etcdEnvFile: path });

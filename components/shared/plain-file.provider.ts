@@ -1,6 +1,7 @@
 // PlainFile's provider logic, loaded by name in the provider host (see ./dynamic-resource.ts).
 import { changedKeys, implement } from "./dynamic-resource";
-import { fileState, readIfExists, removeFile, writeFileAtomically } from "./files";
+import { dirname } from "node:path";
+import { fileState, readIfExists, removeDirIfEmpty, removeFile, writeFileAtomically } from "./files";
 import type { PlainFileOutputs as Outputs, PlainFilePlain as Inputs } from "./plain-file";
 
 const DEFAULT_MODE = 0o644;
@@ -25,5 +26,6 @@ export const provider = implement<Inputs, Outputs>({
   async delete(_id, props) {
     // Only the content this resource wrote: a newer file at the same path is left alone.
     if (readIfExists(props.path) === props.content) removeFile(props.path);
+    if (props.removeEmptyDir) removeDirIfEmpty(dirname(props.path));
   },
 });

@@ -11,6 +11,8 @@ export interface PlainFileInputs {
   dirMode?: pulumi.Input<number>;
   uid?: pulumi.Input<number>;
   gid?: pulumi.Input<number>;
+  /** true: delete also removes the file's folder when that leaves it empty (a folder only this file uses). */
+  removeEmptyDir?: pulumi.Input<boolean>;
 }
 
 export type PlainFilePlain = pulumi.Unwrap<PlainFileInputs>;
