@@ -5,9 +5,9 @@
  * Built by scripts/eii/build.sh beside configmgr-probe; the EII layout's integration test runs a publisher and a
  * subscriber with only what the stack wrote.
  *
- * usage: eii-msgbus-peer pub|sub [seconds]   (default 20)
- *   pub: publishes {"text": "hello from <AppName>", "n": i} on its first topic every 100 ms for `seconds`.
- *   sub: waits up to `seconds` for one message on its first topic, prints "received: <text>".
+ * usage: eii-msgbus-peer pub|sub [seconds [index]]   (default 20 s, the app's first publisher/subscriber: 0)
+ *   pub: publishes {"text": "hello from <AppName>", "n": i} on the interface's first topic every 100 ms for `seconds`.
+ *   sub: waits up to `seconds` for one message on the interface's first topic, prints "received: <text>".
  * exit: 0 ok, 1 ConfigMgr failed, 2 the message bus failed, 3 sub: no message in time.
  * cfgmgr_destroy() is not called (upstream use after free: ../shared/eii/README.md).
  */
@@ -28,17 +28,18 @@ static double now(void) {
 
 int main(int argc, char** argv) {
     if (argc < 2 || (strcmp(argv[1], "pub") != 0 && strcmp(argv[1], "sub") != 0)) {
-        fprintf(stderr, "usage: eii-msgbus-peer pub|sub [seconds]\n");
+        fprintf(stderr, "usage: eii-msgbus-peer pub|sub [seconds [index]]\n");
         return 64;
     }
     int pub = strcmp(argv[1], "pub") == 0;
     double seconds = argc > 2 ? atof(argv[2]) : 20;
+    int index = argc > 3 ? atoi(argv[3]) : 0;
     set_log_level(LOG_LVL_ERROR);
 
     cfgmgr_ctx_t* cm = cfgmgr_initialize();
     if (cm == NULL) { fprintf(stderr, "eii-msgbus-peer: cfgmgr_initialize() failed\n"); return 1; }
-    cfgmgr_interface_t* iface = pub ? cfgmgr_get_publisher_by_index(cm, 0) : cfgmgr_get_subscriber_by_index(cm, 0);
-    if (iface == NULL) { fprintf(stderr, "eii-msgbus-peer: no %s interface\n", argv[1]); return 1; }
+    cfgmgr_interface_t* iface = pub ? cfgmgr_get_publisher_by_index(cm, index) : cfgmgr_get_subscriber_by_index(cm, index);
+    if (iface == NULL) { fprintf(stderr, "eii-msgbus-peer: no %s interface [%d]\n", argv[1], index); return 1; }
     config_value_t* topics = cfgmgr_get_topics(iface);
     config_value_t* first = topics ? config_value_array_get(topics, 0) : NULL;
     if (first == NULL || first->type != CVT_STRING) { fprintf(stderr, "eii-msgbus-peer: no topic\n"); return 1; }

@@ -44,10 +44,15 @@ const envFileOf = (secretsRoot: string, app: string): Record<string, string> => 
 /** cert_type of the test's apps: EII's three kinds (CURVE keys; and a server certificate as PEM, or as DER). */
 const CERT_TYPES: Record<string, string[]> = { VideoIngestion: ["zmq"], VideoAnalytics: ["zmq", "der"], Visualizer: ["zmq", "pem"] };
 
-/** The example config with free ports for its two ZeroMQ endpoints, and CERT_TYPES. */
+/**
+ * The example config with free ports for its two ZeroMQ endpoints, CERT_TYPES, and one change for a refusal:
+ * VideoIngestion's publisher allows VideoAnalytics only, and Visualizer gets a second subscriber, to it.
+ */
 function exampleConfig(ports: [number, number]): string {
   const config = JSON.parse(EXAMPLE.replaceAll("127.0.0.1:65013", `127.0.0.1:${ports[0]}`).replaceAll("127.0.0.1:65014", `127.0.0.1:${ports[1]}`));
   for (const app of APPS) config[`/${app}/config`].cert_type = CERT_TYPES[app];
+  config["/VideoIngestion/interfaces"].Publishers[0].AllowedClients = ["VideoAnalytics"];
+  config["/Visualizer/interfaces"].Subscribers.push({ Name: "not-allowed", Type: "zmq_tcp", EndPoint: `127.0.0.1:${ports[0]}`, PublisherAppName: "VideoIngestion", Topics: ["camera1_stream"] });
   return JSON.stringify(config, null, 2);
 }
 
@@ -115,7 +120,7 @@ describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` pro
   });
 
   it("with only its env file, EII's library reads each service's config, interfaces and CURVE keys", async () => {
-    const expected: Record<string, string[]> = { VideoIngestion: ["FILLED (1 key fields set, 0 empty; allowed_clients: 2 keys, 0 missing)"], VideoAnalytics: [], Visualizer: [] };
+    const expected: Record<string, string[]> = { VideoIngestion: ["FILLED (1 key fields set, 0 empty; allowed_clients: 1 keys, 0 missing)"], VideoAnalytics: [], Visualizer: [] };
     for (const app of APPS) {
       const result = await run(PROBE, [], envFileOf(node.secretsRoot, app));
       expect(result.status, `${app}: ${result.stderr}`).toBe(0);
@@ -179,7 +184,7 @@ describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` pro
     expect(bare.status).toBe(1);
   });
 
-  it("a publisher and a subscriber of the example exchange a message on EII's message bus over CURVE with ConfigMgr's keys", async () => {
+  it("a publisher and a subscriber of the example exchange a message on EII's message bus over CURVE with ConfigMgr's keys; a client it does not allow gets nothing", async () => {
     // The publisher runs until the subscriber has its message (then this test ends the process it started).
     let publisherErr = "";
     const publisher = execFile(PEER, ["pub", "60"], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...envFileOf(node.secretsRoot, "VideoIngestion") } }, (_err, _out, stderr) => (publisherErr = stderr));
@@ -188,6 +193,14 @@ describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` pro
       expect(subscriber.status, subscriber.stderr).toBe(0);
       expect(subscriber.stdout).toContain("received: hello from VideoIngestion on camera1_stream");
       expect(publisher.exitCode, publisherErr).toBeNull(); // still publishing: it did not fail
+      // Visualizer has keys too, but the publisher's AllowedClients does not name it: EII's message bus reports the
+      // failed CURVE handshake (MSG_ERR_AUTH_FAILED = 21) and no message arrives.
+      const refused = await run(PEER, ["sub", "10", "1"], envFileOf(node.secretsRoot, "Visualizer"), 60_000);
+      expect(refused.status, refused.stdout + refused.stderr).toBe(2);
+      expect(refused.stderr).toContain("ZeroMQ handshake failed");
+      expect(refused.stderr).toContain("recv failed (21)");
+      expect(refused.stdout).not.toContain("received:");
+      expect(publisher.exitCode, publisherErr).toBeNull();
     } finally {
       publisher.kill();
     }
@@ -213,6 +226,12 @@ describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` pro
     expect(preview.stderr + preview.stdout).not.toMatch(/\n\s+at /);
     // The service still starts with what the last `up` wrote.
     expect((await run(PROBE, [], envFileOf(node.secretsRoot, "Visualizer"))).status).toBe(0);
+  });
+
+  it("destroy removes the env files, EII's files and the CA copy with their folders", async () => {
+    expectOk(await node.cli("destroy"));
+    for (const app of APPS) expect(existsSync(join(node.secretsRoot, app)), app).toBe(false);
+    expect(existsSync(join(node.secretsRoot, "rootca"))).toBe(false);
   });
 });
 
