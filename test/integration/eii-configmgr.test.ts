@@ -10,7 +10,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EtcdServer } from "../support/etcd-server";
+import { etcdctl, EtcdServer } from "../support/etcd-server";
 import { expectOk, freePort, PROJECT_ROOT, TestNode } from "../support/harness";
 import { sharedPath } from "../support/shared";
 
@@ -117,6 +117,13 @@ describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` pro
       expect(outputs.services[app]).toMatchObject({ etcdHost: CLIENT_ADDRESS, etcdPort: clientPort, etcdEnvFile: join(dir, "configmgr.env"), etcdCertPath: join(dir, `${app}_client_certificate.pem`) });
     }
     expect(readFileSync(join(node.secretsRoot, "rootca/cacert.pem"), "utf8")).toBe(readFileSync(join(node.secretsRoot, "ca.pem"), "utf8"));
+  });
+
+  it("puts DEV_MODE inside the /GlobalEnv/ object, as EII's agent does (read with a service's own certificate)", async () => {
+    const env = envFileOf(node.secretsRoot, "VideoIngestion");
+    const got = await etcdctl(etcd.endpoint, { caCert: env.CONFIGMGR_CACERT, cert: env.CONFIGMGR_CERT, key: env.CONFIGMGR_KEY }, "get", "--print-value-only", `${PREFIX}/GlobalEnv/`);
+    expect(got.ok, got.stderr).toBe(true);
+    expect(JSON.parse(got.stdout)).toEqual({ ...JSON.parse(EXAMPLE)["/GlobalEnv/"], DEV_MODE: "false" });
   });
 
   it("with only its env file, EII's library reads each service's config, interfaces and CURVE keys", async () => {
