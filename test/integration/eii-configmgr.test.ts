@@ -18,6 +18,7 @@ const EII_SOURCES = sharedPath("eii", "the EII ConfigMgr library tests (test/int
 const PROBE = join(PROJECT_ROOT, "tools/eii/bin/configmgr-probe");
 const PEER = join(PROJECT_ROOT, "tools/eii/bin/eii-msgbus-peer");
 const APPS = ["VideoIngestion", "VideoAnalytics", "Visualizer"];
+const NO_KEYS = "WebVisualizer";
 const PREFIX = "/eii";
 const EXAMPLE = readFileSync(resolve(PROJECT_ROOT, "stacks/eii-node/eii_config.json"), "utf8");
 // Another loopback address: etcd listens there too (EDGE_ETCD_LISTEN_ADDRESS), as it would on a docker bridge.
@@ -52,6 +53,9 @@ function exampleConfig(ports: [number, number]): string {
   const config = JSON.parse(EXAMPLE.replaceAll("127.0.0.1:65013", `127.0.0.1:${ports[0]}`).replaceAll("127.0.0.1:65014", `127.0.0.1:${ports[1]}`));
   for (const app of APPS) config[`/${app}/config`].cert_type = CERT_TYPES[app];
   config["/VideoIngestion/interfaces"].Publishers[0].AllowedClients = ["VideoAnalytics"];
+  // A fourth client without "zmq": an identity and a server certificate, no CURVE keys (EII's WebVisualizer shape).
+  config["/WebVisualizer/config"].cert_type = ["pem"];
+  config["/WebVisualizer/interfaces"] = {};
   config["/Visualizer/interfaces"].Subscribers.push({ Name: "not-allowed", Type: "zmq_tcp", EndPoint: `127.0.0.1:${ports[0]}`, PublisherAppName: "VideoIngestion", Topics: ["camera1_stream"] });
   return JSON.stringify(config, null, 2);
 }
@@ -86,7 +90,7 @@ describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` pro
     writeFileSync(configFile, exampleConfig([zmq1, zmq2]));
     node.configure({
       layout: "eii3",
-      services: [{ name: "etcd", hostnames: ["ia-etcd"], extraSans: [CLIENT_ADDRESS] }, ...APPS.map((name) => ({ name }))],
+      services: [{ name: "etcd", hostnames: ["ia-etcd"], extraSans: [CLIENT_ADDRESS] }, ...APPS.map((name) => ({ name })), { name: NO_KEYS }],
       configStore: { endpoint: etcd.endpoint, clientEndpoint: `${CLIENT_ADDRESS}:${port}`, prefix: PREFIX, defaultConfigFile: configFile, production: true, waitTimeoutSeconds: 60 },
     });
     etcd.start();
@@ -165,6 +169,20 @@ describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` pro
     expect(state).not.toContain(JSON.stringify(keyPem).slice(1, 60));
   });
 
+  it("a client whose cert_type has no zmq gets its identity and its server certificate, and no CURVE keys", async () => {
+    const env = envFileOf(node.secretsRoot, NO_KEYS);
+    const result = await run(PROBE, [], env);
+    expect(result.status, result.stderr).toBe(0);
+    const report = probeReport(result.stdout);
+    expect(report).toMatchObject({ app: NO_KEYS, curve: [] });
+    expect(report.config.server_cert).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const admin = { caCert: env.CONFIGMGR_CACERT, cert: env.CONFIGMGR_CERT, key: env.CONFIGMGR_KEY };
+    const keys = await etcdctl(etcd.endpoint, admin, "get", "--keys-only", "--prefix", `${PREFIX}/Publickeys/`);
+    expect(keys.ok, keys.stderr).toBe(true);
+    expect(keys.stdout.split("\n").filter(Boolean).sort()).toEqual(APPS.map((a) => `${PREFIX}/Publickeys/${a}`).sort());
+    expect((await etcdctl(etcd.endpoint, admin, "get", "--print-value-only", `${PREFIX}/${NO_KEYS}/private_key`)).stdout.trim()).toBe("");
+  });
+
   it("a service is refused another service's config: its certificate's etcd user reads only its own keys", async () => {
     const env = { ...envFileOf(node.secretsRoot, "VideoIngestion"), AppName: "VideoAnalytics" };
     const result = await run(PROBE, [], env);
@@ -222,7 +240,7 @@ describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` pro
     writeFileSync(brokenFile, JSON.stringify(broken));
     node.configure({
       layout: "eii3",
-      services: [{ name: "etcd", hostnames: ["ia-etcd"], extraSans: [CLIENT_ADDRESS] }, ...APPS.map((name) => ({ name }))],
+      services: [{ name: "etcd", hostnames: ["ia-etcd"], extraSans: [CLIENT_ADDRESS] }, ...APPS.map((name) => ({ name })), { name: NO_KEYS }],
       configStore: { endpoint: etcd.endpoint, clientEndpoint: `${CLIENT_ADDRESS}:${clientPort}`, prefix: PREFIX, defaultConfigFile: brokenFile, production: true },
     });
     const preview = await node.cli("preview");
@@ -237,7 +255,7 @@ describe.skipIf(!EII_SOURCES)("EII's ConfigMgr library on a node `pulumi up` pro
 
   it("destroy removes the env files, EII's files and the CA copy with their folders", async () => {
     expectOk(await node.cli("destroy"));
-    for (const app of APPS) expect(existsSync(join(node.secretsRoot, app)), app).toBe(false);
+    for (const app of [...APPS, NO_KEYS]) expect(existsSync(join(node.secretsRoot, app)), app).toBe(false);
     expect(existsSync(join(node.secretsRoot, "rootca"))).toBe(false);
   });
 });
