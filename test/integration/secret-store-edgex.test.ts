@@ -280,3 +280,47 @@ describe("EdgeX 4 layout: the secret store as EdgeX services use it, on a real O
     expect((await vault("GET", "/v1/secret/edgex/core-data/postgres", now.client_token)).json.data.username).toBe("core_data");
   });
 });
+
+describe("switching an existing store from the default layout to edgex4", { timeout: 600_000 }, () => {
+  const node = new TestNode("edgex-switch");
+  let server: OpenBaoServer;
+  const config = (layout: string) => ({
+    layout,
+    services: [{ name: "secretstore", hostnames: ["secretstore"], extraSans: ["127.0.0.1"] }, { name: "core-data" }],
+    secretStore: { address: server.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120 },
+  });
+
+  beforeAll(async () => {
+    server = await OpenBaoServer.create(node);
+    node.configure(config("default"), { secretStoreCustodySecret: CUSTODY_SECRET });
+    server.start();
+    expectOk(await node.run("up"));
+  }, 600_000);
+
+  afterAll(() => {
+    server?.stop();
+    node.cleanup();
+  });
+
+  it("is refused in one line at preview and at up (KV v2 to v1 would lose the secrets); nothing changes", async () => {
+    const tokenFile = join(node.secretsRoot, "core-data", "secrets-token.json");
+    const before = { token: readFileSync(tokenFile, "utf8"), state: node.exportState() };
+    node.configure(config("edgex4"), { secretStoreCustodySecret: CUSTODY_SECRET });
+    for (const command of ["preview", "up"] as const) {
+      const result = await node.run(command);
+      expect(result.status, command).not.toBe(0);
+      const lines = (result.stdout + result.stderr).split("\n").filter((l) => l.includes("mount is KV v2"));
+      expect(lines.length, result.stdout + result.stderr).toBeGreaterThan(0);
+      expect(lines[0]).toMatch(/the secret store's secret\/ mount is KV v2 with this stack's secrets in it and the stack now asks for KV v1; nothing migrates the entries, so nothing was changed/);
+      expect(result.stdout + result.stderr).not.toMatch(/\n\s+at .*\.ts:\d+/);
+    }
+    expect(readFileSync(tokenFile, "utf8")).toBe(before.token);
+    const kv = server.bao(["kv", "get", "-mount=secret", "-format=json", "edgex/core-data/db"], JSON.parse(before.token).auth.client_token);
+    expect(kv.status, kv.stderr).toBe(0);
+    // Back to the default layout: the stack is as it was.
+    node.configure(config("default"), { secretStoreCustodySecret: CUSTODY_SECRET });
+    // (The engine itself shows its default provider as an update with no diffs after a failed up: not a resource.)
+    const back = expectOk(await node.run("preview"));
+    expect(back.steps.filter((s) => !s.type.startsWith("pulumi:providers:")), JSON.stringify(back.steps)).toEqual([]);
+  });
+});
