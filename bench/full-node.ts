@@ -7,7 +7,7 @@
 // state itself, so the table splits the node's cost into the engine's for that state and the project's own.
 // Then the secret store alone by layout (edge-security:layout default and edgex4, docs/edgex.md), each against its
 // own floor in the same run: the EdgeX layout's identity per service (entity, login, roles) against today's token.
-//   BENCH_FULL_SIZES=20,200 (client services, each with every concern)   BENCH_LAYOUT_SIZES=20 (services, layouts)
+//   BENCH_FULL_SIZES=20,200 (client services, each with every concern; empty: none)   BENCH_LAYOUT_SIZES=20 (services, layouts)
 import { join } from "node:path";
 import { loadavg } from "node:os";
 import { FullNode } from "../test/support/full-node";
@@ -17,7 +17,8 @@ import { FLOOR_COLUMNS, floorCells, floorNode, markdownTable, PREVIEW_RUNS, run,
 
 run(async () => {
   const rows: string[][] = [];
-  for (const n of sizes("BENCH_FULL_SIZES", "20,200")) {
+  // BENCH_FULL_SIZES= (empty): only the layouts' table.
+  for (const n of process.env.BENCH_FULL_SIZES === "" ? [] : sizes("BENCH_FULL_SIZES", "20,200")) {
     const full = new FullNode(`bench-full-${n}`, n - 1);
     let floor: ReturnType<typeof floorNode> | undefined;
     let sameState: ReturnType<typeof floorNode> | undefined;
@@ -69,9 +70,13 @@ run(async () => {
   }
   console.log(
     [
-      `Every per-service concern through \`pulumi up\`/\`pulumi preview\` against the floor (no-op preview: median of ${PREVIEW_RUNS} runs; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
-      ...markdownTable(["services", ...FLOOR_COLUMNS, ...SAME_STATE_COLUMNS], rows),
-      "",
+      ...(rows.length === 0
+        ? []
+        : [
+            `Every per-service concern through \`pulumi up\`/\`pulumi preview\` against the floor (no-op preview: median of ${PREVIEW_RUNS} runs; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
+            ...markdownTable(["services", ...FLOOR_COLUMNS, ...SAME_STATE_COLUMNS], rows),
+            "",
+          ]),
       "The secret store alone (PKI + store, no other concern) by layout, each against its own floor:",
       ...markdownTable(["layout", "services", ...FLOOR_COLUMNS], layoutRows),
     ].join("\n"),
