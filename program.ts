@@ -26,6 +26,8 @@ function isConfigSecret(key: string): boolean {
 /** Reads the stack config and, for an imported CA, validates its files. Throws one-line errors. */
 export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE)): { nodeConfig: NodeConfig; importedCa?: ImportedCa; custodySecret?: pulumi.Output<string> } {
   const nodeConfig = parseNodeConfig({
+    layout: config.get("layout"),
+    edgex: config.getObject("edgex"),
     secretsRoot: config.get("secretsRoot"),
     pki: config.getObject("pki"),
     services: config.getObject("services"),

@@ -5,6 +5,8 @@
 #             stack's address, 127.0.0.1:5432, or a private cluster in .demo/postgres when none answers there; its
 #             port is then written to stacks/Pulumi.local.yaml; FerretDB)        secrets in /run/edge-security-demo
 #   eii-node  the EII-style node: PKI + config store (etcd)                      secrets in /run/edge-security-eii
+#   edgex     the EdgeX 4 layout (docs/edgex.md): PKI + secret store in EdgeX's shape (its own OpenBao on
+#             127.0.0.1:8210, data in .demo/edgex)                                secrets in /run/edge-security-edgex
 # Server data lives in .demo/ (it survives down/up, like a node's disk); the secret store's custody file is in
 # /var/lib/edge-security-demo/custody. The demo passphrase is for demos only (see README).
 # Each server's pid and log: .demo/servers/<server>/ (scripts/servers/lib.sh).
@@ -28,7 +30,13 @@ case "$stack" in
     export EDGE_SECRETS_ROOT=/run/edge-security-eii/secrets
     export EDGE_ETCD_DATA_DIR="$EDGE_ROOT/.demo/etcd" # where earlier demos kept it
     ;;
-  *) echo "demo.sh: unknown demo stack $stack (local or eii-node)" >&2; exit 2 ;;
+  edgex)
+    servers=(openbao)
+    export EDGE_SECRETS_ROOT=/run/edge-security-edgex/secrets
+    # Its own store beside the local demo's (which has 8200).
+    export EDGE_SERVER_STATE_DIR="$EDGE_ROOT/.demo/edgex" EDGE_OPENBAO_PORT=8210
+    ;;
+  *) echo "demo.sh: unknown demo stack $stack (local, eii-node or edgex)" >&2; exit 2 ;;
 esac
 case "${1:-up}" in
   up)
@@ -59,5 +67,5 @@ case "${1:-up}" in
     bash scripts/servers.sh stop "${servers[@]}"
     if [ "$stack" = local ]; then bash scripts/servers/postgres.sh stop; fi
     ;;
-  *) echo "usage: demo.sh up|down [local|eii-node]" >&2; exit 2 ;;
+  *) echo "usage: demo.sh up|down [local|eii-node|edgex]" >&2; exit 2 ;;
 esac
