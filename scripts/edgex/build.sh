@@ -52,8 +52,12 @@ export GOPROXY="${GOPROXY:-https://proxy.golang.org}" GOSUMDB=off GOTOOLCHAIN=lo
 work="$(mktemp -d "${TMPDIR:-/tmp}/edgex-build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-echo "edgex: building ${SERVICES[*]} from $edgex/src ($(awk '$1 == "edgex-go" { print $3 }' "$edgex/COMMITS.txt")); first time: a few minutes" >&2
-WORK_DIR="$work/services" NICE=19 bash "$edgex/build.sh" "$edgex/src" "$out" "${SERVICES[@]}" >&2
+# The version stamped into the binaries: edgex-go's `git describe` from COMMITS.txt, as EdgeX's CI writes it to
+# ./VERSION. Not the Makefile's fallback 0.0.0: a service built as 0.0.0 records the 4.0.0-dev schema in its
+# database on the first start and then refuses to start again ("... is above service version 0.0.0").
+version="$(awk '$1 == "edgex-go" { sub(/^v/, "", $3); print $3 }' "$edgex/COMMITS.txt")"
+echo "edgex: building ${SERVICES[*]} $version from $edgex/src; first time: a few minutes" >&2
+EDGEX_VERSION="$version" WORK_DIR="$work/services" NICE=19 bash "$edgex/build.sh" "$edgex/src" "$out" "${SERVICES[@]}" >&2
 
 # The tests' client: go-mod-secrets unmodified, through the same replace directives as the services.
 echo "edgex: building edgex-client (go-mod-secrets)" >&2
