@@ -11,7 +11,7 @@ import { dedicatedFolderProblem } from "./shared/host-paths";
 import { ContainersConfig, containersSchema, resolveContainers } from "./containers/config";
 import { rotationProblem, rotationSchema, ServiceRotation, serviceRotation } from "./lifecycle/config";
 import { nodeCaGenerationFields, nodeCaProblem } from "./fleet/config";
-import { edgexExtraServices, edgexSchema, edgexSecretStore } from "./layouts/edgex4";
+import { edgexExtraServices, edgexRawDatabases, edgexSchema, edgexSecretStore } from "./layouts/edgex4";
 
 /** The stack's layout: `default` (this project's own shape) or a compatibility layout (components/layouts/). */
 export const LAYOUTS = ["default", "edgex4"] as const;
@@ -139,7 +139,14 @@ function keyPath(path: (string | number)[]): string {
 
 /** The raw config object as Pulumi gives it: { secretsRoot, pki, services, databases } (undefined where unset). */
 export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
-  const parsed = nodeSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  // The EdgeX 4 layout completes the databases section (EdgeX's PostgreSQL shape) before it is validated.
+  if (given.layout === "edgex4" && given.databases !== undefined) {
+    given.databases = edgexRawDatabases(given, (path, message) => {
+      throw new ConfigError(`${keyPath(path)}: ${message}`);
+    });
+  }
+  const parsed = nodeSchema.safeParse(given);
   if (!parsed.success) {
     const [path, message] = zodProblem(parsed.error);
     throw new ConfigError(`${keyPath(path)}: ${message}`);
@@ -187,7 +194,6 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   if (edgex) {
     if (!ownStore) fail(["secretStore"], "is required with layout edgex4 (EdgeX services get their tokens and secrets from it)");
     if (parsed.data.gateway) fail(["gateway"], "is not supported with layout edgex4 yet: EdgeX's gateway (proxy-setup, proxy-auth) is not modelled; leave it out");
-    if (databases) fail(["databases"], "is not supported with layout edgex4 yet: EdgeX's PostgreSQL layout (edgex_db, a schema per service) is not modelled; leave it out");
     const rawStore = (raw.secretStore ?? {}) as Record<string, unknown>;
     const clients = services.filter((s) => s.name !== ownStore!.service).map((s) => ({ name: s.name, rotation: parsed.data.rotation ? serviceRotation(parsed.data.rotation, s.name) : undefined }));
     secretStore = edgexSecretStore(edgex, ownStore!, rawStore, clients, fail);

@@ -35,6 +35,8 @@ case "$stack" in
     export EDGE_SECRETS_ROOT=/run/edge-security-edgex/secrets
     # Its own store beside the local demo's (which has 8200).
     export EDGE_SERVER_STATE_DIR="$EDGE_ROOT/.demo/edgex" EDGE_OPENBAO_PORT=8210
+    # PostgreSQL as for the local demo: the one at the stack's address, or the same private cluster.
+    export EDGE_POSTGRES_STATE_DIR="$EDGE_ROOT/.demo/postgres"
     ;;
   *) echo "demo.sh: unknown demo stack $stack (local, eii-node or edgex)" >&2; exit 2 ;;
 esac
@@ -47,14 +49,15 @@ case "${1:-up}" in
       bash scripts/pulumi.sh stack select --create local --secrets-provider passphrase >/dev/null
       (umask 077; bash scripts/pulumi.sh config get --path --stack local 'edge-security:databases.mongo.adminPassword' >"$EDGE_FERRETDB_ADMIN_PASSWORD_FILE")
     fi
-    if [ "$stack" = local ]; then
+    if [ "$stack" = local ] || [ "$stack" = edgex ]; then
       # The demo's PostgreSQL: the one at the stack's address if it answers, else a private cluster of its own.
-      pg_host=$(bash scripts/pulumi.sh config get --path --stack local edge-security:databases.postgres.host 2>/dev/null || echo 127.0.0.1)
-      pg_port=$(bash scripts/pulumi.sh config get --path --stack local edge-security:databases.postgres.port 2>/dev/null || echo 5432)
+      bash scripts/pulumi.sh stack select --create "$stack" --secrets-provider passphrase >/dev/null
+      pg_host=$(bash scripts/pulumi.sh config get --path --stack "$stack" edge-security:databases.postgres.host 2>/dev/null || echo 127.0.0.1)
+      pg_port=$(bash scripts/pulumi.sh config get --path --stack "$stack" edge-security:databases.postgres.port 2>/dev/null || echo 5432)
       if [ -f "$EDGE_POSTGRES_STATE_DIR/data/PG_VERSION" ] || ! pg_isready -q -h "$pg_host" -p "$pg_port" -t 5; then
         bash scripts/servers/postgres.sh start
         port=$(bash scripts/servers/postgres.sh port)
-        [ "$pg_port" = "$port" ] || bash scripts/pulumi.sh config set --path --stack local edge-security:databases.postgres.port "$port" --type int
+        [ "$pg_port" = "$port" ] || bash scripts/pulumi.sh config set --path --stack "$stack" edge-security:databases.postgres.port "$port" --type int
       fi
     fi
     bash scripts/servers.sh start "${servers[@]}"
@@ -65,7 +68,11 @@ case "${1:-up}" in
   down)
     bash scripts/pulumi.sh destroy --stack "$stack" --yes --skip-preview
     bash scripts/servers.sh stop "${servers[@]}"
-    if [ "$stack" = local ]; then bash scripts/servers/postgres.sh stop; fi
+    # The private cluster is shared by the local and edgex demos: stopped by whichever goes down last.
+    if [ "$stack" = local ] || [ "$stack" = edgex ]; then
+      other=$([ "$stack" = local ] && echo edgex || echo local)
+      if ! bash scripts/pulumi.sh stack output --stack "$other" --json 2>/dev/null | grep -q '"services"'; then bash scripts/servers/postgres.sh stop; fi
+    fi
     ;;
   *) echo "usage: demo.sh up|down [local|eii-node|edgex]" >&2; exit 2 ;;
 esac

@@ -60,6 +60,16 @@ describe("layout edgex4", () => {
     expect(config.secretStore!.access!.services["device-rest"].policyName).toBe("edgex-service-device-rest");
   });
 
+  it("puts PostgreSQL in EdgeX's shape: edgex_db, group edgex_user, a login role and schema per postgres service", () => {
+    const databases = { postgres: { host: "127.0.0.1", port: 5432, adminUser: "postgres" } };
+    const config = parseNodeConfig(base({ databases, edgex: { addKnownSecrets: { postgres: ["device-virtual"] } } }));
+    expect(config.databases!.postgres!.sharedDatabase).toEqual({ name: "edgex_db", group: "edgex_user", services: ["core-data", "core-keeper", "device-virtual"] });
+    expect(config.databases!.postgres!.gateway).toBeUndefined();
+    expect(oneLine(base({ databases: { postgres: { ...databases.postgres, gateway: { service: "core-data" } } } }))).toMatch(/^edge-security:databases\.postgres\.gateway: is set by layout edgex4/);
+    expect(oneLine(base({ databases: { ...databases, mongo: {} } }))).toMatch(/^edge-security:databases\.mongo: is not used with layout edgex4/);
+    expect(oneLine(base({ databases }, ["secretstore", "core-command"]))).toMatch(/^edge-security:databases\.postgres: no service uses PostgreSQL/);
+  });
+
   it("refuses, in one line naming the input: a service name EdgeX cannot use, a username collision, another KV mount, settings of the default layout", () => {
     expect(oneLine(base({}, ["secretstore", "Core-Data"]))).toMatch(/^edge-security:services: "Core-Data" is not an EdgeX service key/);
     expect(oneLine(base({ edgex: { addSecretstoreTokens: ["bad.name"] } }))).toMatch(/^edge-security:edgex\.addSecretstoreTokens\[0\]: "bad\.name" is not an EdgeX service key/);

@@ -72,6 +72,35 @@ export function edgexServicePolicy(service: string): string {
 
 type Fail = (path: (string | number)[], message: string) => never;
 
+/** EdgeX 4's PostgreSQL layout (security-bootstrapper configurePostgres, EG bs/helper/postgres_script.go:32-53). */
+export const EDGEX_DATABASE = "edgex_db";
+export const EDGEX_DATABASE_GROUP = "edgex_user";
+
+/** The services that get `postgres` (and so a login role and schema in edgex_db), in order. */
+export function edgexPostgresServices(serviceNames: readonly string[], addedPostgres: readonly string[]): string[] {
+  return [...new Set([...serviceNames.filter((s) => EDGEX_DATABASE_USERNAMES[s] !== undefined), ...addedPostgres])];
+}
+
+/**
+ * The stack's raw `databases` section as the layout completes it, before it is validated: PostgreSQL in EdgeX's
+ * shape (one database edgex_db, the group edgex_user, per postgres service a login role and a schema of its name),
+ * from the server settings the stack gives (host, port, admin). `raw` is the stack's whole raw config.
+ */
+export function edgexRawDatabases(raw: Record<string, any>, fail: Fail): unknown {
+  const databases = raw.databases;
+  if (databases === undefined || typeof databases !== "object" || databases === null) return databases;
+  if (databases.mongo !== undefined) fail(["databases", "mongo"], "is not used with layout edgex4 (EdgeX 4 services use PostgreSQL)");
+  const pg = databases.postgres;
+  if (pg === undefined || typeof pg !== "object" || pg === null) return databases;
+  for (const key of ["gateway", "services", "sharedDatabase"]) {
+    if (pg[key] !== undefined) fail(["databases", "postgres", key], `is set by layout edgex4 (one database ${EDGEX_DATABASE}, a schema per service); leave it out`);
+  }
+  const names = [...(Array.isArray(raw.services) ? raw.services : []).map((s: any) => s?.name), ...(raw.edgex?.addSecretstoreTokens ?? [])].filter((n): n is string => typeof n === "string");
+  const services = edgexPostgresServices(names, Array.isArray(raw.edgex?.addKnownSecrets?.postgres) ? raw.edgex.addKnownSecrets.postgres : []);
+  if (services.length === 0) fail(["databases", "postgres"], `no service uses PostgreSQL (${Object.keys(EDGEX_DATABASE_USERNAMES).join(", ")}, or edgex.addKnownSecrets.postgres)`);
+  return { ...databases, postgres: { ...pg, sharedDatabase: { name: EDGEX_DATABASE, group: EDGEX_DATABASE_GROUP, services: services.map((service) => ({ service })) } } };
+}
+
 /** The services the layout adds to `services` (EDGEX_ADD_SECRETSTORE_TOKENS not already listed). */
 export function edgexExtraServices(edgex: EdgexConfig, serviceNames: string[]): string[] {
   return [...new Set(edgex.addSecretstoreTokens)].filter((s) => !serviceNames.includes(s));
@@ -103,9 +132,7 @@ export function edgexSecretStore(edgex: EdgexConfig, store: SecretStoreConfig, r
   const knownSecrets: KnownSecretSpec[] = [];
 
   // postgres: EdgeX's database services present here, with their usernames; added services with their key.
-  const postgres = new Map<string, string>();
-  for (const s of names) if (EDGEX_DATABASE_USERNAMES[s]) postgres.set(s, EDGEX_DATABASE_USERNAMES[s]);
-  for (const s of edgex.addKnownSecrets.postgres) if (!postgres.has(s)) postgres.set(s, s);
+  const postgres = new Map(edgexPostgresServices(names, edgex.addKnownSecrets.postgres).map((s) => [s, EDGEX_DATABASE_USERNAMES[s] ?? s]));
   // The superuser's name is the bootstrapper's (security-bootstrapper-postgres/postgres): no service may take it.
   const owners = new Map<string, string>([["postgres", "the PostgreSQL superuser"]]);
   for (const [service, username] of postgres) {

@@ -9,7 +9,9 @@ import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCustody } from "../../components/secret-store/custody";
 import { generateRootToken } from "../../components/secret-store/client";
+import { randomBytes } from "node:crypto";
 import { changedNames, expectOk, TestNode } from "../support/harness";
+import { PrivatePostgres, psql } from "../support/postgres-server";
 import { OpenBaoServer } from "../support/openbao-server";
 
 const CUSTODY_SECRET = "integration-custody-secret-0123456789-abcdefghij";
@@ -26,6 +28,7 @@ interface Answer {
 describe("EdgeX 4 layout: the secret store as EdgeX services use it, on a real OpenBao", { timeout: 900_000 }, () => {
   const node = new TestNode("edgex");
   let server: OpenBaoServer;
+  let cluster: PrivatePostgres;
   let keys: string[];
   let agent: Agent;
   let firstUp: Awaited<ReturnType<TestNode["run"]>>;
@@ -57,16 +60,21 @@ describe("EdgeX 4 layout: the secret store as EdgeX services use it, on a real O
   }
 
   beforeAll(async () => {
+    // PostgreSQL with passwords really checked (scram-sha-256): the layout's edgex_db, a role and schema per service.
+    cluster = new PrivatePostgres(join(node.root, "pg"), randomBytes(18).toString("base64url"));
+    await cluster.start();
     server = await OpenBaoServer.create(node);
     node.configure(
       {
         layout: "edgex4",
         services: [{ name: "secretstore", hostnames: ["secretstore"], extraSans: ["127.0.0.1"] }, ...LISTED.map((name) => ({ name }))],
         secretStore: { address: server.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120 },
+        databases: { postgres: { port: cluster.port, adminUser: cluster.adminUser } },
         edgex: { addSecretstoreTokens: ["device-rest"], addKnownSecrets: { postgres: ["device-virtual"], "message-bus": ["device-virtual", "device-rest"], redisdb: ["core-data"] } },
       },
       { secretStoreCustodySecret: CUSTODY_SECRET },
     );
+    node.setSecretConfig("databases.postgres.adminPassword", cluster.adminPassword);
     server.start();
     firstUp = expectOk(await node.run("up"));
     keys = readCustody(join(node.root, "custody", `${node.stack}.secret-store.custody`), CUSTODY_SECRET)!.keys;
@@ -76,6 +84,7 @@ describe("EdgeX 4 layout: the secret store as EdgeX services use it, on a real O
 
   afterAll(async () => {
     await agent?.close();
+    await cluster?.stop();
     server?.stop();
     node.cleanup();
   });
@@ -151,6 +160,24 @@ describe("EdgeX 4 layout: the secret store as EdgeX services use it, on a real O
     });
   });
 
+  it("each postgres service logs into edgex_db with its postgres secret (read as EdgeX does) and creates its schema's tables; not another's", async () => {
+    const roles: Record<string, string> = {};
+    for (const service of ["core-data", "core-keeper", "device-virtual"]) {
+      const { username, password } = (await vault("GET", `/v1/secret/edgex/${service}/postgres`, tokenOf(service))).json.data;
+      roles[service] = username;
+      const as = { host: cluster.host, port: cluster.port, user: username, password, database: "edgex_db" };
+      // What an EdgeX service runs at start (e.g. internal/core/data/embed/sql/idempotent/00-utils.sql:7), then a table.
+      const own = await psql(as, `CREATE SCHEMA IF NOT EXISTS "${username}"; CREATE TABLE "${username}".probe (id int); SELECT current_database()`);
+      expect(own.ok, own.stderr).toBe(true);
+      expect(own.stdout.trim().split("\n").pop()).toBe("edgex_db");
+      expect((await psql({ ...as, password: "wrong" }, "SELECT 1")).ok).toBe(false);
+    }
+    const other = await psql({ host: cluster.host, port: cluster.port, user: roles["core-data"], password: (await vault("GET", "/v1/secret/edgex/core-data/postgres", tokenOf("core-data"))).json.data.password, database: "edgex_db" }, `CREATE TABLE "${roles["core-keeper"]}".intruder (id int)`);
+    expect(other.ok).toBe(false);
+    expect(other.stderr).toMatch(/permission denied/);
+    expect(roles).toEqual({ "core-data": "core_data", "core-keeper": "core_keeper", "device-virtual": "device-virtual" });
+  });
+
   it("each service gets its own JWT (GetSelfJWT) with iss /v1/identity/oidc, aud edgex, its name, 15 minutes; and only its own", async () => {
     for (const service of CLIENTS) {
       const answer = await vault("GET", `/v1/identity/oidc/token/${service}`, tokenOf(service));
@@ -198,7 +225,7 @@ describe("EdgeX 4 layout: the secret store as EdgeX services use it, on a real O
     expect(outputs.services["core-command"].dbCredentials).toBeUndefined();
     expect(outputs.services["device-rest"].tokenPath).toBe(tokenFile("device-rest"));
     const state = node.exportState();
-    const secrets = [...keys, ...CLIENTS.map(tokenOf), (await vault("GET", "/v1/secret/edgex/core-data/postgres", tokenOf("core-data"))).json.data.password];
+    const secrets = [...keys, ...CLIENTS.map(tokenOf), (await vault("GET", "/v1/secret/edgex/core-data/postgres", tokenOf("core-data"))).json.data.password, cluster.adminPassword];
     for (const secret of secrets) {
       expect(state).not.toContain(secret);
       expect(firstUp.stdout + firstUp.stderr).not.toContain(secret);
