@@ -29,6 +29,9 @@ describe.skipIf(!EDGEX)("unmodified EdgeX 4 services on an edgex4 node provision
   let cluster: PrivatePostgres;
   let keeper: EdgexService;
   let proxyAuth: EdgexService;
+  /** Why a service did not start (its log's tail), checked by the first test rather than failing the set-up. */
+  const startFailure: Record<string, string> = {};
+  const startOrRecord = (service: EdgexService) => service.start().catch((err: Error) => void (startFailure[service.opts.service] = err.message));
   const tokenFile = (service: string) => join(node.secretsRoot, service, "secrets-token.json");
   const tokenOf = (service: string): string => JSON.parse(readFileSync(tokenFile(service), "utf8")).auth.client_token;
   // What a service's container would mount: its own folder (token file, the node CA).
@@ -71,10 +74,10 @@ describe.skipIf(!EDGEX)("unmodified EdgeX 4 services on an edgex4 node provision
     const database = { host: cluster.host, port: cluster.port };
     proxyAuth = new EdgexService({ service: PROXY_AUTH, workDir: join(node.root, "edgex"), store: accessOf(PROXY_AUTH), tokenFile: tokenFile(PROXY_AUTH), database, env: { EDGEX_INSECURE_AES_KEY: randomBytes(16).toString("hex") } });
     keeper = new EdgexService({ service: KEEPER, workDir: join(node.root, "edgex"), store: accessOf(KEEPER), tokenFile: tokenFile(KEEPER), database, messageBusDisabled: true });
-    await proxyAuth.start();
+    await startOrRecord(proxyAuth);
     // core-keeper asks security-proxy-auth only for JWTs of other issuers (never here: every JWT is the store's).
     keeper.opts.env = { CLIENTS_SECURITY_PROXY_AUTH_PORT: String(proxyAuth.port) };
-    await keeper.start();
+    await startOrRecord(keeper);
   }, 900_000);
 
   afterAll(async () => {
@@ -87,6 +90,7 @@ describe.skipIf(!EDGEX)("unmodified EdgeX 4 services on an edgex4 node provision
 
   it("each service starts with security on, reads its postgres secret and makes its schema in edgex_db", async () => {
     for (const [service, running] of [[KEEPER, keeper], [PROXY_AUTH, proxyAuth]] as const) {
+      expect(startFailure[service], startFailure[service]).toBeUndefined();
       expect(running.log()).toMatch(/Service started in:/);
       const secret = await client(service, "secret", "postgres");
       expect(secret.ok, secret.error).toBe(true);
