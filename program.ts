@@ -27,6 +27,7 @@ function isConfigSecret(key: string): boolean {
 export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE)): { nodeConfig: NodeConfig; importedCa?: ImportedCa; custodySecret?: pulumi.Output<string> } {
   const nodeConfig = parseNodeConfig({
     layout: config.get("layout"),
+    edgex: config.getObject("edgex"),
     secretsRoot: config.get("secretsRoot"),
     pki: config.getObject("pki"),
     services: config.getObject("services"),

@@ -12,6 +12,11 @@ import { ContainersConfig, containersSchema, resolveContainers } from "./contain
 import { rotationProblem, rotationSchema, ServiceRotation, serviceRotation } from "./lifecycle/config";
 import { nodeCaGenerationFields, nodeCaProblem } from "./fleet/config";
 import { eii3ConfigStore } from "./layouts/eii3";
+import { edgexExtraServices, edgexRawDatabases, edgexSchema, edgexSecretStore } from "./layouts/edgex4";
+
+/** The stack's layout: `default` (this project's own shape) or a compatibility layout (components/layouts/). */
+export const LAYOUTS = ["default", "edgex4", "eii3"] as const;
+export type Layout = (typeof LAYOUTS)[number];
 
 export const CONFIG_NAMESPACE = "edge-security";
 export const DEFAULT_SECRETS_ROOT = "/run/edge-security/secrets";
@@ -82,8 +87,8 @@ const pkiSchema = z
 // Exported for the docs check (test/unit/docs-config-keys.test.ts), which lists every key it knows.
 export const nodeSchema = z
   .object({
-    /** The names, paths and shapes the node's services expect: components/layouts/. */
-    layout: z.enum(["default", "edgex4", "eii3"], { errorMap: () => ({ message: 'must be "default", "edgex4" or "eii3"' }) }).default("default"),
+    layout: z.enum(LAYOUTS, { errorMap: () => ({ message: `must be one of ${LAYOUTS.join(", ")}` }) }).default("default"),
+    edgex: edgexSchema.optional(),
     secretsRoot: absolutePath.default(DEFAULT_SECRETS_ROOT).superRefine((p, ctx) => {
       const problem = p.startsWith("/") ? dedicatedFolderProblem(p) : undefined;
       if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
@@ -113,6 +118,8 @@ export interface ServiceConfig {
 }
 
 export interface NodeConfig {
+  /** The compatibility layout the stack asked for (components/layouts/); "default" for existing stacks. */
+  layout: Layout;
   secretsRoot: string;
   ca: z.infer<typeof pkiSchema>["ca"];
   services: ServiceConfig[];
@@ -133,16 +140,27 @@ function keyPath(path: (string | number)[]): string {
 
 /** The raw config object as Pulumi gives it: { secretsRoot, pki, services, databases } (undefined where unset). */
 export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
-  const parsed = nodeSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  // The EdgeX 4 layout completes the databases section (EdgeX's PostgreSQL shape) before it is validated.
+  if (given.layout === "edgex4" && given.databases !== undefined) {
+    given.databases = edgexRawDatabases(given, (path, message) => {
+      throw new ConfigError(`${keyPath(path)}: ${message}`);
+    });
+  }
+  const parsed = nodeSchema.safeParse(given);
   if (!parsed.success) {
     const [path, message] = zodProblem(parsed.error);
     throw new ConfigError(`${keyPath(path)}: ${message}`);
   }
-  const { secretsRoot, pki, services, configStore, databases } = parsed.data;
+  const { layout, secretsRoot, pki, configStore, databases } = parsed.data;
+  if (parsed.data.edgex && layout !== "edgex4") throw new ConfigError(`${keyPath(["edgex"])}: is read only with ${keyPath(["layout"])} edgex4 (the stack's layout is ${layout})`);
+  const edgex = layout === "edgex4" ? (parsed.data.edgex ?? edgexSchema.parse(undefined)) : undefined;
+  // EDGEX_ADD_SECRETSTORE_TOKENS: the services it names join the node's services.
+  const services = edgex ? [...parsed.data.services, ...edgexExtraServices(edgex, parsed.data.services.map((s) => s.name)).map((name) => serviceSchema.parse({ name }))] : parsed.data.services;
   // The store keeps the gateway's certificate: the gateway section's service when there is one, else a "kong" service.
   const gatewayService = parsed.data.gateway && (parsed.data.gateway.service ?? parsed.data.gateway.kind);
   const gatewayServiceKnown = gatewayService !== undefined && services.some((s) => s.name === gatewayService);
-  const secretStore = parsed.data.secretStore && { ...parsed.data.secretStore, gatewayService: parsed.data.secretStore.gatewayService ?? (gatewayServiceKnown ? gatewayService : undefined) ?? (services.some((s) => s.name === "kong") ? "kong" : undefined) };
+  const ownStore = parsed.data.secretStore && { ...parsed.data.secretStore, gatewayService: parsed.data.secretStore.gatewayService ?? (gatewayServiceKnown ? gatewayService : undefined) ?? (services.some((s) => s.name === "kong") ? "kong" : undefined) };
 
   // Keyed by the lower-case name: names that differ only in case collide as DNS names (and on some file systems).
   const seen = new Map<string, string>();
@@ -168,8 +186,21 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   });
   const rotation = rotationProblem(parsed.data.rotation, services.map((s) => s.name));
   if (rotation) throw new ConfigError(`${keyPath(rotation[0])}: ${rotation[1]}`);
-  const storeProblem = secretStore && secretStoreProblem(secretStore, services.map((s) => s.name));
+  const storeProblem = ownStore && secretStoreProblem(ownStore, services.map((s) => s.name));
   if (storeProblem) throw new ConfigError(`${keyPath(storeProblem[0])}: ${storeProblem[1]}`);
+  const fail = (path: (string | number)[], message: string): never => {
+    throw new ConfigError(`${keyPath(path)}: ${message}`);
+  };
+  let secretStore: SecretStoreConfig | undefined = ownStore;
+  if (edgex) {
+    if (!ownStore) fail(["secretStore"], "is required with layout edgex4 (EdgeX services get their tokens and secrets from it)");
+    if (parsed.data.gateway) fail(["gateway"], "is not supported with layout edgex4 yet: EdgeX's gateway (proxy-setup, proxy-auth) is not modelled; leave it out");
+    const rawStore = (raw.secretStore ?? {}) as Record<string, unknown>;
+    const clients = services
+      .map((s, index) => ({ name: s.name, index: index < parsed.data.services.length ? index : undefined, rotation: parsed.data.rotation ? serviceRotation(parsed.data.rotation, s.name) : undefined }))
+      .filter((s) => s.name !== ownStore!.service);
+    secretStore = edgexSecretStore(edgex, ownStore!, rawStore, clients, fail);
+  }
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);
   const caProblem = nodeCaProblem(pki.ca);
   if (caProblem) throw new ConfigError(`${keyPath(["pki", "ca", ...caProblem[0]])}: ${caProblem[1]}`);
@@ -183,6 +214,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     });
 
   const node: NodeConfig = {
+    layout,
     secretsRoot,
     ca: pki.ca,
     ...(databasesConfig ? { databases: databasesConfig } : {}),
@@ -204,13 +236,10 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     secretStore,
     ...(databasesConfig ? { databases: databasesConfig } : {}),
   };
-  const fail = (path: (string | number)[], message: string): never => {
-    throw new ConfigError(`${keyPath(path)}: ${message}`);
-  };
   const gateway = parsed.data.gateway && resolveGateway(parsed.data.gateway, node.services.map((s) => s.name), secretStore !== undefined, parsed.data.secretStore?.gatewayService, fail);
   const withGateway = gateway ? { ...node, gateway } : node;
   const store = configStore && resolveConfigStore(configStore, node.services, fail);
-  const layoutStore = store && parsed.data.layout === "eii3" ? eii3ConfigStore(store, node.services.map((s) => s.name), fail) : store;
+  const layoutStore = store && layout === "eii3" ? eii3ConfigStore(store, node.services.map((s) => s.name), fail) : store;
   const withConfigStore = configStore ? { ...withGateway, configStore: layoutStore } : withGateway;
   const containers = parsed.data.containers && resolveContainers(parsed.data.containers, node.services.map((s) => s.name), fail);
   return containers ? { ...withConfigStore, containers } : withConfigStore;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# npm run demo [-- eii-node]: set-up, the stack's local servers (each waits for its readiness file), `up` of the
-# demo stack, then its outputs. npm run demo:down [-- eii-node]: destroy it, then stop its servers.
+# npm run demo [-- eii-node|edgex]: set-up, the stack's local servers (each waits for its readiness file), `up` of the
+# demo stack, then its outputs. npm run demo:down [-- eii-node|edgex]: destroy it, then stop its servers.
 #   local     (default) the EdgeX-style node: PKI + secret store (OpenBao) + databases (the PostgreSQL at the
 #             stack's address, 127.0.0.1:5432, or a private cluster in .demo/postgres when none answers there; its
 #             port is then written to stacks/Pulumi.local.yaml; FerretDB)        secrets in /run/edge-security-demo
 #   eii-node  the EII-style node: PKI + config store (etcd), layout eii3; then EII's ConfigMgr library (configmgr-probe)
 #             starts each service from its env file                              secrets in /run/edge-security-eii
+#   edgex     the EdgeX 4 layout (docs/edgex.md): PKI + secret store in EdgeX's shape (its own OpenBao on
+#             127.0.0.1:8210, data in .demo/edgex)                                secrets in /run/edge-security-edgex
 # Server data lives in .demo/ (it survives down/up, like a node's disk); the secret store's custody file is in
 # /var/lib/edge-security-demo/custody. The demo passphrase is for demos only (see README).
 # Each server's pid and log: .demo/servers/<server>/ (scripts/servers/lib.sh).
@@ -29,29 +31,36 @@ case "$stack" in
     export EDGE_SECRETS_ROOT=/run/edge-security-eii/secrets
     export EDGE_ETCD_DATA_DIR="$EDGE_ROOT/.demo/etcd" # where earlier demos kept it
     ;;
-  *) echo "demo.sh: unknown demo stack $stack (local or eii-node)" >&2; exit 2 ;;
+  edgex)
+    servers=(openbao)
+    export EDGE_SECRETS_ROOT=/run/edge-security-edgex/secrets
+    # Its own store beside the local demo's (which has 8200).
+    export EDGE_SERVER_STATE_DIR="$EDGE_ROOT/.demo/edgex" EDGE_OPENBAO_PORT=8210
+    # PostgreSQL as for the local demo: the one at the stack's address, or the same private cluster.
+    export EDGE_POSTGRES_STATE_DIR="$EDGE_ROOT/.demo/postgres"
+    ;;
+  *) echo "demo.sh: unknown demo stack $stack (local, eii-node or edgex)" >&2; exit 2 ;;
 esac
 case "${1:-up}" in
   up)
     bash scripts/setup.sh
     source scripts/env.sh # again: NODE_OPTIONS needs the installed tsx
+    # A demo stack's first run: create it in the local backend (its file holds the demo passphrase's salt).
+    bash scripts/pulumi.sh stack select --create "$stack" --secrets-provider passphrase >/dev/null
     if [ "$stack" = local ]; then
       mkdir -p "$EDGE_FERRETDB_STATE_DIR"
-      bash scripts/pulumi.sh stack select --create local --secrets-provider passphrase >/dev/null
       (umask 077; bash scripts/pulumi.sh config get --path --stack local 'edge-security:databases.mongo.adminPassword' >"$EDGE_FERRETDB_ADMIN_PASSWORD_FILE")
     fi
-    if [ "$stack" = local ]; then
+    if [ "$stack" = local ] || [ "$stack" = edgex ]; then
       # The demo's PostgreSQL: the one at the stack's address if it answers, else a private cluster of its own.
-      pg_host=$(bash scripts/pulumi.sh config get --path --stack local edge-security:databases.postgres.host 2>/dev/null || echo 127.0.0.1)
-      pg_port=$(bash scripts/pulumi.sh config get --path --stack local edge-security:databases.postgres.port 2>/dev/null || echo 5432)
+      pg_host=$(bash scripts/pulumi.sh config get --path --stack "$stack" edge-security:databases.postgres.host 2>/dev/null || echo 127.0.0.1)
+      pg_port=$(bash scripts/pulumi.sh config get --path --stack "$stack" edge-security:databases.postgres.port 2>/dev/null || echo 5432)
       if [ -f "$EDGE_POSTGRES_STATE_DIR/data/PG_VERSION" ] || ! pg_isready -q -h "$pg_host" -p "$pg_port" -t 5; then
         bash scripts/servers/postgres.sh start
         port=$(bash scripts/servers/postgres.sh port)
-        [ "$pg_port" = "$port" ] || bash scripts/pulumi.sh config set --path --stack local edge-security:databases.postgres.port "$port" --type int
+        [ "$pg_port" = "$port" ] || bash scripts/pulumi.sh config set --path --stack "$stack" edge-security:databases.postgres.port "$port" --type int
       fi
     fi
-    # The eii-node stack's first run: create it in the local backend (its file holds the demo passphrase's salt).
-    if [ "$stack" = eii-node ]; then bash scripts/pulumi.sh stack select --create eii-node --secrets-provider passphrase >/dev/null; fi
     bash scripts/servers.sh start "${servers[@]}"
     bash scripts/pulumi.sh up --stack "$stack" --yes --skip-preview --suppress-outputs
     bash scripts/pulumi.sh stack output --stack "$stack" --json
@@ -62,7 +71,11 @@ case "${1:-up}" in
   down)
     bash scripts/pulumi.sh destroy --stack "$stack" --yes --skip-preview
     bash scripts/servers.sh stop "${servers[@]}"
-    if [ "$stack" = local ]; then bash scripts/servers/postgres.sh stop; fi
+    # The private cluster is shared by the local and edgex demos: stopped by whichever goes down last.
+    if [ "$stack" = local ] || [ "$stack" = edgex ]; then
+      other=$([ "$stack" = local ] && echo edgex || echo local)
+      if ! bash scripts/pulumi.sh stack output --stack "$other" --json 2>/dev/null | grep -q '"services"'; then bash scripts/servers/postgres.sh stop; fi
+    fi
     ;;
-  *) echo "usage: demo.sh up|down [local|eii-node]" >&2; exit 2 ;;
+  *) echo "usage: demo.sh up|down [local|eii-node|edgex]" >&2; exit 2 ;;
 esac

@@ -65,6 +65,7 @@ fi
 bash scripts/go/openbao/build.sh "$EDGE_TOOLS/bin" >&2
 bash scripts/go/ferretdb/build.sh "$EDGE_TOOLS/bin" >&2 # FerretDB v1.24.2: the MongoDB-wire server of the demo and tests
 bash scripts/eii/build.sh # EII's ConfigMgr library + configmgr-probe from ../shared/eii into tools/eii (the EII layout's tests)
+bash scripts/edgex/build.sh "$EDGE_TOOLS/edgex" >&2 # unmodified EdgeX 4 services + the tests' go-mod-secrets client, from ../shared/edgex
 
 # The CLI starts dynamic providers through this bundled plugin name and never downloads it: install the
 # launcher that @pulumi/pulumi ships (it starts Node on the SDK's dynamic-provider host) with its run bit.

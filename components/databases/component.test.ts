@@ -9,6 +9,7 @@ import { isSecretOnWire, lookups, recordingMocks, valueOf, waitForRegistrations 
 const T = {
   creds: "pulumi-nodejs:dynamic/edge-security:ServiceDbCredentials",
   postgres: "pulumi-nodejs:dynamic/edge-security:PostgresRoleDatabase",
+  schemaRole: "pulumi-nodejs:dynamic/edge-security:PostgresSchemaRole",
   mongo: "pulumi-nodejs:dynamic/edge-security:MongoUser",
   file: "pulumi-nodejs:dynamic/edge-security:PlainFile",
   databases: "edge-security:databases:Databases",
@@ -34,7 +35,7 @@ async function buildNode(databases: unknown) {
   const node = new EdgeNode("node", { config, custodySecret: pulumi.secret("custody-secret-custody-secret-custody") });
   const services = await valueOf(node.outputs.services);
   const dbOutputs = node.outputs.databases && {
-    postgres: node.outputs.databases.postgres && { ...node.outputs.databases.postgres, database: await valueOf(node.outputs.databases.postgres.database), role: await valueOf(node.outputs.databases.postgres.role) },
+    postgres: node.outputs.databases.postgres && { ...node.outputs.databases.postgres, database: await valueOf(node.outputs.databases.postgres.database), role: node.outputs.databases.postgres.role && (await valueOf(node.outputs.databases.postgres.role)) },
     mongo: node.outputs.databases.mongo,
   };
   await waitForRegistrations();
@@ -97,33 +98,59 @@ describe("EdgeNode with databases (Pulumi mocks)", { timeout: 120_000 }, () => {
     expect(services["device-virtual"].mongoUser).toBe("device_virtual");
     expect(services.kong).not.toHaveProperty("mongoUser");
   });
+
+  it("with sharedDatabase: one schema role per listed service in the shared database and group, before its readiness file", async () => {
+    const { find, count, dbOutputs } = await buildNode({ postgres: { sharedDatabase: { name: "app_db", group: "app_user", services: [{ service: "core-data" }, { service: "device-virtual" }] } } });
+    expect(count(T.postgres)).toBe(0);
+    expect(count(T.schemaRole)).toBe(2);
+    const role = find(T.schemaRole, "core-data-postgres-schema");
+    expect(role.inputs).toMatchObject({ host: "127.0.0.1", port: 5432, adminUser: "postgres", adminDatabase: "postgres", database: "app_db", group: "app_user", role: "core_data" });
+    expect(find(T.schemaRole, "device-virtual-postgres-schema").inputs).toMatchObject({ database: "app_db", group: "app_user", role: "device_virtual" });
+    expect(isSecretOnWire(role.wire.password)).toBe(true);
+    expect(role.additionalSecretOutputs.sort()).toEqual(["adminPassword", "password"]);
+    expect(role.deleteBeforeReplace).toBe(true);
+    expect(role.parent).toBe(find(T.databases, "databases").urn);
+    expect(find(T.file, "core-data-ready").dependencies).toContain(role.urn);
+    expect(find(T.file, "kong-ready").dependencies).not.toContain(role.urn);
+    expect(dbOutputs).toEqual({ postgres: { host: "127.0.0.1", port: 5432, database: "app_db", role: undefined }, mongo: undefined });
+  });
 });
 
 describe("database providers' check (as the dynamic-provider host loads them)", { timeout: 120_000 }, () => {
   type Provider = Required<pulumi.dynamic.ResourceProvider>;
-  const providers = {} as Record<"PostgresRoleDatabase" | "MongoUser", Provider>;
+  const providers = {} as Record<"PostgresRoleDatabase" | "PostgresSchemaRole" | "MongoUser", Provider>;
 
   beforeAll(async () => {
     const unregister = register();
     const serialized = await serializedProviderMocks("unit");
     const { PostgresRoleDatabase } = await import("./postgres-role-database");
     const { MongoUser } = await import("./mongo-user");
+    const { PostgresSchemaRole } = await import("./postgres-schema-role");
     const admin = { host: "h", port: 1, adminUser: "a", adminPassword: "p", adminDatabase: "d", connectTimeoutMs: 1 };
     new PostgresRoleDatabase("pg", { ...admin, role: "r", password: "p", database: "d" });
     new MongoUser("mongo", { ...admin, username: "u", password: "p", database: "d", roles: [] });
+    new PostgresSchemaRole("schema", { ...admin, database: "d", group: "g", role: "r", password: "p" });
     await waitForRegistrations();
-    for (const name of Object.keys({ PostgresRoleDatabase: 1, MongoUser: 1 }) as (keyof typeof providers)[]) {
+    for (const name of Object.keys({ PostgresRoleDatabase: 1, PostgresSchemaRole: 1, MongoUser: 1 }) as (keyof typeof providers)[]) {
       providers[name] = loadProvider(serialized[`pulumi-nodejs:dynamic/edge-security:${name}`]) as Provider;
     }
     return unregister;
   }, 60_000);
 
   const pgInputs = { host: "127.0.0.1", port: 5432, adminUser: "postgres", adminDatabase: "postgres", connectTimeoutMs: 1000, role: "kong", password: "pw", database: "kong" };
+  const schemaInputs = { ...pgInputs, role: "core_data", database: "app_db", group: "app_user" };
   const mongoInputs = { ...pgInputs, port: 27017, adminUser: "admin", adminPassword: "x", adminDatabase: "admin", username: "kong", roles: [{ role: "readWrite", db: "kong" }] };
 
   it("accepts good inputs", async () => {
     expect((await providers.PostgresRoleDatabase.check({}, pgInputs)).failures).toEqual([]);
     expect((await providers.MongoUser.check({}, mongoInputs)).failures).toEqual([]);
+    expect((await providers.PostgresSchemaRole.check({}, schemaInputs)).failures).toEqual([]);
+  });
+
+  it("refuses a schema role named like its group or the admin, or with a bad name, naming the property", async () => {
+    expect((await providers.PostgresSchemaRole.check({}, { ...schemaInputs, role: "app_user" })).failures).toEqual([{ property: "role", reason: '"app_user" is also the group\'s name' }]);
+    expect((await providers.PostgresSchemaRole.check({}, { ...schemaInputs, role: "postgres" })).failures).toEqual([{ property: "role", reason: '"postgres" is the admin user' }]);
+    expect((await providers.PostgresSchemaRole.check({}, { ...schemaInputs, group: 'g"' })).failures).toEqual([{ property: "group", reason: '"g\\"" contains a quote or NUL character' }]);
   });
 
   it("refuses a user name from the secret store with a quote, NUL or 64 bytes, naming the property", async () => {

@@ -1,9 +1,10 @@
-// The node's databases: the gateway's PostgreSQL role and database (and, as an option, one per service), and one
-// MongoDB user per service. Every password comes from the secret store's credentials; admin passwords are secrets.
+// The node's databases: the gateway's PostgreSQL role and database (and, as options, one per service, or one
+// shared database with a login role and a schema per service), and one MongoDB user per service. Every password comes from the secret store's credentials; admin passwords are secrets.
 import * as pulumi from "../shared/pulumi";
 import type { DatabasesConfig } from "./config";
 import { MongoUser } from "./mongo-user";
 import { PostgresRoleDatabase } from "./postgres-role-database";
+import { PostgresSchemaRole } from "./postgres-schema-role";
 
 /** One service's credentials as the secret store gives them (`<service>-db-credentials`). */
 export interface DbCredentials {
@@ -16,7 +17,8 @@ export interface DatabasesArgs extends DatabasesConfig {
 }
 
 export interface DatabasesOutputs {
-  postgres?: { host: string; port: number; database: pulumi.Output<string>; role: pulumi.Output<string> };
+  /** The gateway's database and role; without a gateway, the shared database (no role). */
+  postgres?: { host: string; port: number; database: pulumi.Output<string>; role?: pulumi.Output<string> };
   mongo?: { uri: string };
 }
 
@@ -24,6 +26,7 @@ export class Databases extends pulumi.ComponentResource {
   /** What must exist before each service's readiness file. */
   readonly serviceResources: Record<string, pulumi.Resource[]> = {};
   readonly postgresDatabases: Record<string, PostgresRoleDatabase> = {};
+  readonly postgresSchemaRoles: Record<string, PostgresSchemaRole> = {};
   readonly mongoUsers: Record<string, MongoUser> = {};
   readonly outputs: DatabasesOutputs = {};
 
@@ -52,8 +55,16 @@ export class Databases extends pulumi.ComponentResource {
         this.postgresDatabases[service] = db;
         needs(service, db);
       }
-      const gateway = this.postgresDatabases[pg.gateway.service];
-      this.outputs.postgres = { host: pg.host, port: pg.port, database: gateway.database, role: gateway.role };
+      const shared = pg.sharedDatabase;
+      for (const service of shared?.services ?? []) {
+        const creds = credentialsOf(service);
+        const role = new PostgresSchemaRole(`${service}-postgres-schema`, { ...admin, database: shared!.name, group: shared!.group, role: creds.username, password: creds.password }, { parent: this });
+        this.postgresSchemaRoles[service] = role;
+        needs(service, role);
+      }
+      const gateway = pg.gateway && this.postgresDatabases[pg.gateway.service];
+      if (gateway) this.outputs.postgres = { host: pg.host, port: pg.port, database: gateway.database, role: gateway.role };
+      else if (shared) this.outputs.postgres = { host: pg.host, port: pg.port, database: pulumi.output(shared.name) };
     }
 
     const mongo = args.mongo;

@@ -76,6 +76,22 @@ describe("databases config", () => {
     ]);
   });
 
+  it("takes a shared database with a schema role per service, with or without the gateway's own database", () => {
+    const { databases } = parse({ postgres: { sharedDatabase: { name: "app_db", group: "app_user", services: [{ service: "core-data" }, { service: "Core.Metadata" }] } } });
+    expect(databases!.postgres).toEqual({
+      host: "127.0.0.1",
+      port: 5432,
+      adminUser: "postgres",
+      adminPassword: undefined,
+      adminDatabase: "postgres",
+      databases: [],
+      sharedDatabase: { name: "app_db", group: "app_user", services: ["core-data", "Core.Metadata"] },
+    });
+    const both = parse({ postgres: { gateway: { service: "kong" }, sharedDatabase: { name: "app_db", group: "app_user", services: [{ service: "core-data" }] } } });
+    expect(both.databases!.postgres!.gateway).toEqual({ service: "kong", database: "kong" });
+    expect(both.databases!.postgres!.sharedDatabase!.services).toEqual(["core-data"]);
+  });
+
   it.each([
     [{ postgres: { gateway: { service: "kong", database: 'kong"x' } } }, 'edge-security:databases.postgres.gateway.database: "kong\\"x" contains a quote or NUL character'],
     [{ postgres: { gateway: { service: "kong", database: "it's" } } }, `edge-security:databases.postgres.gateway.database: "it's" contains a quote or NUL character`],
@@ -83,7 +99,15 @@ describe("databases config", () => {
     [{ postgres: { gateway: { service: "kong", database: "x".repeat(64) } } }, `edge-security:databases.postgres.gateway.database: "${"x".repeat(64)}" is 64 bytes long; at most 63 bytes are allowed (PostgreSQL NAMEDATALEN)`],
     [{ postgres: { adminUser: "ü".repeat(32), gateway: { service: "kong" } } }, `edge-security:databases.postgres.adminUser: "${"ü".repeat(32)}" is 64 bytes long; at most 63 bytes are allowed (PostgreSQL NAMEDATALEN)`],
     [{ postgres: { gateway: { service: "gateway" } } }, 'edge-security:databases.postgres.gateway.service: "gateway" is not one of services[].name'],
-    [{ postgres: {} }, "edge-security:databases.postgres.gateway: is required"],
+    [{ postgres: {} }, "edge-security:databases.postgres: needs gateway, services or sharedDatabase"],
+    [{ postgres: { sharedDatabase: { name: "app_db", group: "app_user", services: [] } } }, "edge-security:databases.postgres.sharedDatabase.services: must list at least one service"],
+    [{ postgres: { sharedDatabase: { name: "app_db", services: [{ service: "kong" }] } } }, "edge-security:databases.postgres.sharedDatabase.group: is required"],
+    [{ postgres: { sharedDatabase: { name: "app_db", group: "app_user", services: [{ service: "nope" }] } } }, 'edge-security:databases.postgres.sharedDatabase.services[0].service: "nope" is not one of services[].name'],
+    [{ postgres: { gateway: { service: "kong" }, sharedDatabase: { name: "app_db", group: "app_user", services: [{ service: "kong" }] } } }, 'edge-security:databases.postgres.sharedDatabase.services[0].service: "kong" already has a PostgreSQL role'],
+    [{ postgres: { sharedDatabase: { name: "app_db", group: "app_user", services: [{ service: "kong" }, { service: "kong" }] } } }, 'edge-security:databases.postgres.sharedDatabase.services[1].service: "kong" already has a PostgreSQL role'],
+    [{ postgres: { gateway: { service: "kong" }, sharedDatabase: { name: "kong", group: "app_user", services: [{ service: "core-data" }] } } }, 'edge-security:databases.postgres.sharedDatabase.name: database "kong" is already used by another service'],
+    [{ postgres: { sharedDatabase: { name: "app_db", group: "postgres", services: [{ service: "kong" }] } } }, 'edge-security:databases.postgres.sharedDatabase.group: "postgres" is the admin user'],
+    [{ postgres: { sharedDatabase: { name: 'a"b', group: "g", services: [{ service: "kong" }] } } }, 'edge-security:databases.postgres.sharedDatabase.name: "a\\"b" contains a quote or NUL character'],
     [{ postgres: { port: 70000, gateway: { service: "kong" } } }, "edge-security:databases.postgres.port: must be a port number (1-65535)"],
     [{ postgres: { port: "5432", gateway: { service: "kong" } } }, "edge-security:databases.postgres.port: must be a port number"],
     [{ postgres: { host: "a b", gateway: { service: "kong" } } }, 'edge-security:databases.postgres.host: "a b" is not a host name or address'],

@@ -1,5 +1,5 @@
-// The `edge-security:databases` section: PostgreSQL (the gateway's role and database, optionally one per service)
-// and MongoDB (one user per service). Schema, defaults and checks against the service list. No Pulumi in here.
+// The `edge-security:databases` section: PostgreSQL (the gateway's role and database, optionally one per service,
+// and optionally one shared database with a login role and a schema per service) and MongoDB (one user per service). Schema, defaults and checks against the service list. No Pulumi in here.
 import { z } from "zod";
 import { defaultDbName, identifierProblem, mongoDatabaseProblem } from "./db-identifiers";
 
@@ -25,11 +25,21 @@ const postgresSchema = z
     adminPassword: password.optional(),
     adminDatabase: identifier.default("postgres"),
     /** The gateway (Kong): its role (the credentials' username) and its database. */
-    gateway: z.object({ service: serviceName, database: identifier.optional() }).strict(),
-    /** Optional: the same role + database for other services (EdgeX: one per service). */
+    gateway: z.object({ service: serviceName, database: identifier.optional() }).strict().optional(),
+    /** Optional: the same role + database for other services. */
     services: z.array(z.object({ service: serviceName, database: identifier.optional() }).strict()).default([]),
+    /** Optional: one database shared by services, each with a login role (in a group) and a schema of its name. */
+    sharedDatabase: z
+      .object({
+        name: identifier,
+        group: identifier,
+        services: z.array(z.object({ service: serviceName }).strict()).min(1, "must list at least one service"),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((pg) => pg.gateway || pg.services.length > 0 || pg.sharedDatabase, { message: "needs gateway, services or sharedDatabase" });
 
 const mongoSchema = z
   .object({
@@ -70,15 +80,24 @@ export interface PostgresDatabaseConfig {
   database: string;
 }
 
+/** One database shared by services: a group with CONNECT and CREATE on it; per service a login role and a schema. */
+export interface PostgresSharedDatabaseConfig {
+  name: string;
+  group: string;
+  /** The services whose credentials' usernames become the login roles (and their schemas). */
+  services: string[];
+}
+
 export interface PostgresConfig {
   host: string;
   port: number;
   adminUser: string;
   adminPassword?: string;
   adminDatabase: string;
-  gateway: PostgresDatabaseConfig;
-  /** The gateway first, then the per-service entries. */
+  gateway?: PostgresDatabaseConfig;
+  /** The gateway first (when set), then the per-service entries. */
   databases: PostgresDatabaseConfig[];
+  sharedDatabase?: PostgresSharedDatabaseConfig;
 }
 
 export interface MongoUserConfig {
@@ -115,7 +134,7 @@ export function resolveDatabases(parsed: z.infer<typeof databasesSchema>, servic
 
   if (parsed.postgres) {
     const pg = parsed.postgres;
-    const entries = [{ ...pg.gateway, path: ["postgres", "gateway"] }, ...pg.services.map((s, i) => ({ ...s, path: ["postgres", "services", i] }))];
+    const entries = [...(pg.gateway ? [{ ...pg.gateway, path: ["postgres", "gateway"] }] : []), ...pg.services.map((s, i) => ({ ...s, path: ["postgres", "services", i] }))];
     const services = new Set<string>();
     const databases = new Set<string>();
     const resolved = entries.map(({ service, database, path }) => {
@@ -127,7 +146,29 @@ export function resolveDatabases(parsed: z.infer<typeof databasesSchema>, servic
       databases.add(name);
       return { service, database: name };
     });
-    result.postgres = { host: pg.host, port: pg.port, adminUser: pg.adminUser, adminPassword: pg.adminPassword, adminDatabase: pg.adminDatabase, gateway: resolved[0], databases: resolved };
+    let sharedDatabase: PostgresSharedDatabaseConfig | undefined;
+    if (pg.sharedDatabase) {
+      const shared = pg.sharedDatabase;
+      const at = (...rest: (string | number)[]) => ["postgres", "sharedDatabase", ...rest];
+      if (databases.has(shared.name)) fail(at("name"), `database ${JSON.stringify(shared.name)} is already used by another service`);
+      if (shared.group === pg.adminUser) fail(at("group"), `${JSON.stringify(shared.group)} is the admin user`);
+      shared.services.forEach(({ service }, i) => {
+        mustBeService(service, at("services", i, "service"));
+        if (services.has(service)) fail(at("services", i, "service"), `${JSON.stringify(service)} already has a PostgreSQL role`);
+        services.add(service);
+      });
+      sharedDatabase = { name: shared.name, group: shared.group, services: shared.services.map((s) => s.service) };
+    }
+    result.postgres = {
+      host: pg.host,
+      port: pg.port,
+      adminUser: pg.adminUser,
+      adminPassword: pg.adminPassword,
+      adminDatabase: pg.adminDatabase,
+      ...(pg.gateway ? { gateway: resolved[0] } : {}),
+      databases: resolved,
+      ...(sharedDatabase ? { sharedDatabase } : {}),
+    };
   }
 
   if (parsed.mongo) {

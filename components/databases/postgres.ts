@@ -210,3 +210,154 @@ export async function dropRoleAndDatabase(server: PostgresServer, spec: { role: 
     if (await roleRow(client, spec.role)) await client.query(`DROP ROLE ${escapeIdentifier(spec.role)}`);
   });
 }
+
+// ---- A login role with a schema of its name in a shared database, in a group with CONNECT and CREATE on it ----
+// The shape: one shared database (created if missing, owned by the admin), one group role (NOLOGIN, created if
+// missing) granted CONNECT and CREATE on it; per role: LOGIN, not superuser, no CREATEDB/CREATEROLE/REPLICATION,
+// member of the group, and in the shared database a schema named like the role, owned by the admin, with ALL on it
+// (and on its tables) granted to the role. Several roles share the database and the group: their creation is
+// serialized by an advisory lock, so resources created in parallel do not race on CREATE DATABASE or GRANT.
+
+export interface SchemaRole {
+  /** The shared database. */
+  database: string;
+  /** The group role every schema role belongs to. */
+  group: string;
+  /** The login role; its schema has the same name. */
+  role: string;
+  password: string;
+}
+
+/** What `inspectSchemaRole` finds, "intact" when everything is as `ensureSchemaRole` left it. */
+export type SchemaRoleState =
+  | "intact"
+  | "role-missing"
+  | "role-attributes-changed"
+  | "password-changed"
+  | "group-missing"
+  | "group-membership-missing"
+  | "database-missing"
+  | "database-grant-missing"
+  | "schema-missing"
+  | "schema-grant-missing";
+
+const SCHEMA_ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION";
+
+async function roleExists(client: PoolClient, role: string): Promise<boolean> {
+  return (await client.query("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", [role])).rowCount === 1;
+}
+
+async function isMember(client: PoolClient, role: string, group: string): Promise<boolean> {
+  const res = await client.query(
+    "SELECT 1 FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid JOIN pg_catalog.pg_roles r ON r.oid = m.member WHERE g.rolname = $1 AND r.rolname = $2",
+    [group, role],
+  );
+  return (res.rowCount ?? 0) > 0;
+}
+
+/** Whether `grantee` holds each of `privileges` on the database by a grant of its own (not through PUBLIC). */
+async function databaseGranted(client: PoolClient, database: string, grantee: string, privileges: string[]): Promise<boolean> {
+  const res = await client.query<{ privilege_type: string }>(
+    "SELECT a.privilege_type FROM pg_catalog.pg_database d, LATERAL pg_catalog.aclexplode(d.datacl) a JOIN pg_catalog.pg_roles r ON r.oid = a.grantee WHERE d.datname = $1 AND r.rolname = $2",
+    [database, grantee],
+  );
+  const held = new Set(res.rows.map((r) => r.privilege_type));
+  return privileges.every((p) => held.has(p));
+}
+
+/** In the current database: "missing", "ungranted" (the role lacks USAGE or CREATE on it) or "ok". */
+async function schemaState(client: PoolClient, schema: string, role: string): Promise<"missing" | "ungranted" | "ok"> {
+  const res = await client.query<{ privilege_type: string | null }>(
+    "SELECT a.privilege_type FROM pg_catalog.pg_namespace n LEFT JOIN LATERAL (SELECT x.privilege_type FROM pg_catalog.aclexplode(n.nspacl) x JOIN pg_catalog.pg_roles r ON r.oid = x.grantee WHERE r.rolname = $2) a ON true WHERE n.nspname = $1",
+    [schema, role],
+  );
+  if (res.rows.length === 0) return "missing";
+  const held = new Set(res.rows.map((r) => r.privilege_type));
+  return held.has("USAGE") && held.has("CREATE") ? "ok" : "ungranted";
+}
+
+/** PostgreSQL's "already exists" (and the unique-index race under it): the object is there, which is what we want. */
+const alreadyExists = (err: unknown) => ["42P04", "42710", "23505"].includes((err as { code?: string }).code ?? "");
+
+/**
+ * Makes (or repairs) the shared database, the group with CONNECT and CREATE on it, the login role in the group with
+ * its password, and the role's schema with ALL granted to it. Adopts what exists; with `repair` false (a first
+ * create) it refuses a superuser role.
+ */
+export async function ensureSchemaRole(server: PostgresServer, spec: SchemaRole, opts: { repair?: boolean } = {}): Promise<void> {
+  const role = escapeIdentifier(spec.role);
+  const group = escapeIdentifier(spec.group);
+  const database = escapeIdentifier(spec.database);
+  await withAdmin(server, async (client) => {
+    const existing = await roleRow(client, spec.role);
+    if (existing?.rolsuper && !opts.repair) {
+      throw new PostgresError(`PostgreSQL role ${JSON.stringify(spec.role)} already exists and is a superuser: refusing to adopt it as a service role`);
+    }
+    // What the roles share, once at a time across every process that manages this database.
+    await client.query("SELECT pg_catalog.pg_advisory_lock(pg_catalog.hashtext($1))", [`edge-security:shared-database:${spec.database}`]);
+    try {
+      if ((await databaseOwner(client, spec.database)) === undefined) {
+        await client.query(`CREATE DATABASE ${database}`).catch((err) => {
+          if (!alreadyExists(err)) throw err;
+        });
+      }
+      if (!(await roleExists(client, spec.group))) {
+        await client.query(`CREATE ROLE ${group} NOLOGIN`).catch((err) => {
+          if (!alreadyExists(err)) throw err;
+        });
+      }
+      if (!(await databaseGranted(client, spec.database, spec.group, ["CONNECT", "CREATE"]))) await client.query(`GRANT CONNECT, CREATE ON DATABASE ${database} TO ${group}`);
+    } finally {
+      await client.query("SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtext($1))", [`edge-security:shared-database:${spec.database}`]);
+    }
+    if (!existing) {
+      await client.query(`CREATE ROLE ${role} WITH ${SCHEMA_ROLE_ATTRIBUTES} PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
+    } else {
+      if (hasExtraPowers(existing)) await client.query(`ALTER ROLE ${role} WITH ${SCHEMA_ROLE_ATTRIBUTES}`);
+      if (!storedPasswordMatches(existing.rolpassword, spec.password, spec.role)) {
+        await client.query(`ALTER ROLE ${role} WITH PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
+      }
+    }
+    if (!(await isMember(client, spec.role, spec.group))) await client.query(`GRANT ${group} TO ${role}`);
+  });
+  // The schema lives in the shared database: another connection.
+  await withAdmin({ ...server, adminDatabase: spec.database }, async (client) => {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${role}`);
+    await client.query(`GRANT ALL ON SCHEMA ${role} TO ${role}`);
+    await client.query(`GRANT ALL PRIVILEGES ON ALL TABLES IN SCHEMA ${role} TO ${role}`);
+  });
+}
+
+/** The live state of a schema role, for refresh and drift detection. */
+export async function inspectSchemaRole(server: PostgresServer, spec: SchemaRole): Promise<SchemaRoleState> {
+  const found = await withAdmin(server, async (client): Promise<SchemaRoleState> => {
+    const row = await roleRow(client, spec.role);
+    if (!row) return "role-missing";
+    if (hasExtraPowers(row)) return "role-attributes-changed";
+    if (!storedPasswordMatches(row.rolpassword, spec.password, spec.role)) return "password-changed";
+    if (!(await roleExists(client, spec.group))) return "group-missing";
+    if (!(await isMember(client, spec.role, spec.group))) return "group-membership-missing";
+    if ((await databaseOwner(client, spec.database)) === undefined) return "database-missing";
+    if (!(await databaseGranted(client, spec.database, spec.group, ["CONNECT", "CREATE"]))) return "database-grant-missing";
+    return "intact";
+  });
+  if (found !== "intact") return found;
+  const schema = await withAdmin({ ...server, adminDatabase: spec.database }, (client) => schemaState(client, spec.role, spec.role));
+  return schema === "missing" ? "schema-missing" : schema === "ungranted" ? "schema-grant-missing" : "intact";
+}
+
+/**
+ * Drops the role's schema with everything in it, what the role owns in the shared database, and the role. The
+ * shared database and the group stay: other roles (and data) may share them. Any of these may already be gone.
+ */
+export async function dropSchemaRole(server: PostgresServer, spec: { database: string; role: string }): Promise<void> {
+  const role = escapeIdentifier(spec.role);
+  const [databaseThere, roleThere] = await withAdmin(server, async (client) => [(await databaseOwner(client, spec.database)) !== undefined, await roleExists(client, spec.role)]);
+  if (databaseThere) {
+    await withAdmin({ ...server, adminDatabase: spec.database }, async (client) => {
+      await client.query(`DROP SCHEMA IF EXISTS ${role} CASCADE`);
+      if (roleThere) await client.query(`DROP OWNED BY ${role}`);
+    });
+  }
+  if (roleThere) await withAdmin(server, (client) => client.query(`DROP ROLE IF EXISTS ${role}`));
+}

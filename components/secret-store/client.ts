@@ -545,3 +545,85 @@ export function tokenHealthMessage(service: string, health: TokenHealth, period:
   if (health.state === "renewal-due") return `${service}: its secret-store token expires ${health.expireTime ?? "soon"}, inside its renewal window (${renewBefore ?? `a third of its period ${period}`}): it is renewed (same token, TTL back to ${period})`;
   return undefined;
 }
+
+// ---- KV version 1 (flat entries at <mount>/<path>, as EdgeX's go-mod-secrets reads and writes them).
+
+/** Mounts a KV engine of the given version at `path` (kv v1: the layout's services read flat entries). */
+export async function enableKv(endpoint: StoreEndpoint, adminToken: string, path: string, version: "1" | "2"): Promise<void> {
+  await call(endpoint, "POST", `sys/mounts/${path}`, { token: adminToken, body: { type: "kv", options: { version }, description: "edge-security service secrets" } });
+}
+
+function kv1Path(mount: string, path: string): string {
+  return `${mount}/${path.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** Writes a KV v1 entry (replaces it whole). */
+export async function kv1Write(endpoint: StoreEndpoint, token: string, mount: string, path: string, data: Record<string, string>): Promise<void> {
+  await call(endpoint, "POST", kv1Path(mount, path), { token, body: data });
+}
+
+/** A KV v1 entry, or undefined when absent. */
+export async function kv1Read(endpoint: StoreEndpoint, token: string, mount: string, path: string): Promise<Record<string, string> | undefined> {
+  const { status, json } = await call(endpoint, "GET", kv1Path(mount, path), { token, accept: [404] });
+  return status === 404 || !json?.data ? undefined : json.data;
+}
+
+export async function kv1Delete(endpoint: StoreEndpoint, token: string, mount: string, path: string): Promise<void> {
+  await call(endpoint, "DELETE", kv1Path(mount, path), { token, accept: [404] });
+}
+
+// ---- Service identities: a userpass login bound to an identity entity (what EdgeX's file token provider makes).
+
+/** The `iss` claim the store puts in identity tokens (its OIDC discovery document's issuer). */
+export async function oidcIssuerClaim(endpoint: StoreEndpoint): Promise<string> {
+  const { json } = await call(endpoint, "GET", "identity/oidc/.well-known/openid-configuration");
+  return json.issuer;
+}
+
+/** Creates or updates a userpass user whose tokens are periodic and carry only the entity's policies (and default). */
+export async function writePeriodicUserpassUser(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string, opts: { password: string; tokenPeriod: string }): Promise<void> {
+  await call(endpoint, "POST", `auth/${mount}/users/${encodeURIComponent(name)}`, { token: adminToken, body: { password: opts.password, token_period: opts.tokenPeriod, token_policies: [] } });
+}
+
+/** The userpass login response as the store returns it (a service's token file), or undefined when refused. */
+export async function userpassLoginResponse(endpoint: StoreEndpoint, mount: string, name: string, password: string): Promise<(TokenResponse & { auth: { entity_id: string } }) | undefined> {
+  const { status, json } = await call(endpoint, "POST", `auth/${mount}/login/${encodeURIComponent(name)}`, { body: { password }, accept: [400, 403] });
+  return status >= 400 ? undefined : json;
+}
+
+export interface TokenRole {
+  allowedPolicies: string[];
+  allowedEntityAliases: string[];
+  orphan: boolean;
+  renewable: boolean;
+}
+
+export async function readTokenRole(endpoint: StoreEndpoint, adminToken: string, name: string): Promise<TokenRole | undefined> {
+  const { status, json } = await call(endpoint, "GET", `auth/token/roles/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+  if (status === 404 || !json?.data) return undefined;
+  return { allowedPolicies: json.data.allowed_policies ?? [], allowedEntityAliases: json.data.allowed_entity_aliases ?? [], orphan: json.data.orphan, renewable: json.data.renewable };
+}
+
+export async function writeTokenRole(endpoint: StoreEndpoint, adminToken: string, name: string, role: TokenRole): Promise<void> {
+  await call(endpoint, "POST", `auth/token/roles/${encodeURIComponent(name)}`, {
+    token: adminToken,
+    body: { name, allowed_policies: role.allowedPolicies, allowed_entity_aliases: role.allowedEntityAliases, orphan: role.orphan, renewable: role.renewable },
+  });
+}
+
+export async function deleteTokenRole(endpoint: StoreEndpoint, adminToken: string, name: string): Promise<void> {
+  await call(endpoint, "DELETE", `auth/token/roles/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+}
+
+/** The entity's id, policies and aliases, looked up by id (a name may now belong to a new entity). */
+export async function readEntityById(endpoint: StoreEndpoint, adminToken: string, id: string): Promise<Entity | undefined> {
+  const { status, json } = await call(endpoint, "GET", `identity/entity/id/${encodeURIComponent(id)}`, { token: adminToken, accept: [404] });
+  if (status === 404 || !json?.data) return undefined;
+  return { id: json.data.id, policies: json.data.policies ?? [], aliases: (json.data.aliases ?? []).map((a: any) => ({ name: a.name, mountAccessor: a.mount_accessor })) };
+}
+
+/** The token's own lookup with its entity (undefined when the store no longer knows it). */
+export async function lookupSelfEntity(endpoint: StoreEndpoint, token: string): Promise<{ entityId: string; ttl: number; expireTime?: string } | undefined> {
+  const { status, json } = await call(endpoint, "GET", "auth/token/lookup-self", { token, accept: [403] });
+  return status === 403 ? undefined : { entityId: json.data.entity_id ?? "", ttl: json.data.ttl, expireTime: json.data.expire_time ?? undefined };
+}

@@ -5,7 +5,7 @@
 // components/secret-store/client.ts withRootToken).
 import { join } from "node:path";
 import * as pulumi from "../shared/pulumi";
-import { custodyFilePath, defaultDbUsername, SecretStoreConfig } from "./config";
+import { custodyFilePath, defaultDbUsername, SecretStoreConfig, ServiceAccess } from "./config";
 import type { ServiceConfig } from "../node-config";
 import { SecretStoreCertificate } from "./stored-certificate";
 import { SecretStoreInit } from "./init";
@@ -13,6 +13,9 @@ import { SecretStoreKvMount } from "./kv-mount";
 import { SecretStoreUnseal } from "./unseal";
 import { ServiceDbCredentials } from "./service-db-credentials";
 import { ServiceSecretToken } from "./service-secret-token";
+import { SecretStoreIdentityEngine } from "./identity-engine";
+import { ServiceIdentity } from "./service-identity";
+import { KnownSecret } from "./known-secret";
 import type { ServiceCertificate } from "../pki/service-certificate";
 import { generationInput } from "../lifecycle/config";
 
@@ -42,8 +45,8 @@ export interface SecretStoreServiceOutputs {
   tokenPath: string;
   /** KV path of the service's secrets, e.g. secret/edgex/core-data */
   secretPath: string;
-  /** Entry (under secretPath) holding the database credentials, and the keys inside it. */
-  dbCredentials: { entry: string; usernameKey: string; passwordKey: string };
+  /** Entry (under secretPath) holding the database credentials, and the keys inside it (a layout's: only services with a database). */
+  dbCredentials?: { entry: string; usernameKey: string; passwordKey: string };
 }
 
 export class SecretStore extends pulumi.ComponentResource {
@@ -81,9 +84,11 @@ export class SecretStore extends pulumi.ComponentResource {
     // Every admin step waits for the unseal (dependsOn: its registration waits for the unseal to finish).
     const admin = { ...endpoint, unsealKeys: init.unsealKeys };
     this.adminAccess = admin;
-    const kv = new SecretStoreKvMount(`${name}-kv`, { ...admin, mount: config.kvMount }, { parent: this, dependsOn: [unseal] });
+    const access = config.access;
+    const kv = new SecretStoreKvMount(`${name}-kv`, { ...admin, mount: config.kvMount, ...(access && access.kvVersion !== "2" ? { version: access.kvVersion } : {}) }, { parent: this, dependsOn: [unseal] });
 
-    for (const service of args.services) {
+    if (access) this.provideServiceIdentities(name, args, access, admin, kv);
+    for (const service of access ? [] : args.services) {
       const base = `${config.pathPrefix}/${service.name}`;
       const token = new ServiceSecretToken(
         `${service.name}-secret-token`,
@@ -131,6 +136,66 @@ export class SecretStore extends pulumi.ComponentResource {
     this.address = unseal.address;
     this.caCertPath = pulumi.output(args.caCertPath);
     this.registerOutputs({ address: this.address, caCertPath: this.caCertPath, services: this.services });
+  }
+
+  /** Services' access as a layout describes it (config.access): identities, login tokens, known secrets. */
+  private provideServiceIdentities(name: string, args: SecretStoreArgs, access: ServiceAccess, admin: SecretStore["adminAccess"], kv: SecretStoreKvMount): void {
+    const { config } = args;
+    const engine = new SecretStoreIdentityEngine(
+      `${name}-identity`,
+      { ...admin, userpassPath: access.userpassPath, keyName: access.oidcKey.name, algorithm: access.oidcKey.algorithm, ...(access.issuerClaim !== undefined ? { issuerClaim: access.issuerClaim } : {}) },
+      { parent: this, dependsOn: [kv] },
+    );
+    for (const service of args.services) {
+      const entry = access.services[service.name];
+      if (!entry) continue;
+      const tokenFile = join(args.secretsRoot, service.name, TOKEN_FILE_NAME);
+      const identity = new ServiceIdentity(
+        `${service.name}-store-identity`,
+        {
+          ...admin,
+          service: service.name,
+          policyName: entry.policyName,
+          policy: entry.policy,
+          checkPath: `${config.kvMount}/${entry.checkPath}`,
+          userpassPath: access.userpassPath,
+          userpassAccessor: engine.userpassAccessor,
+          oidcKey: access.oidcKey.name,
+          oidcClientId: entry.oidcRole.clientId,
+          oidcTtlSeconds: entry.oidcRole.ttlSeconds,
+          oidcTemplate: entry.oidcRole.template,
+          tokenRole: entry.tokenRole,
+          period: access.tokenPeriod,
+          tokenFile,
+          uid: service.owner.uid,
+          gid: service.owner.gid,
+          rotation: generationInput(service.rotation?.token),
+          renewBefore: config.tokenRenewBefore,
+        },
+        { parent: this },
+      );
+      (this.serviceResources[service.name] ??= []).push(identity);
+      this.services[service.name] = {
+        tokenPath: tokenFile,
+        secretPath: `${config.kvMount}/${config.pathPrefix}/${service.name}`,
+      };
+    }
+    for (const secret of access.knownSecrets) {
+      const resource = new KnownSecret(
+        secret.id,
+        { ...admin, mount: kv.mount, kvVersion: access.kvVersion, paths: secret.paths, username: secret.username, ...(secret.rotation ? { rotation: secret.rotation } : {}) },
+        { parent: this },
+      );
+      const owner = secret.dbCredentialsOf;
+      if (owner !== undefined) {
+        this.credentials[owner] = { username: resource.username, password: resource.password };
+        const out = this.services[owner];
+        if (out) out.dbCredentials = { entry: secret.paths[0].split("/").pop()!, usernameKey: DB_CREDENTIAL_KEYS.username, passwordKey: DB_CREDENTIAL_KEYS.password };
+      }
+      for (const service of args.services) {
+        if (secret.paths.some((p) => p.startsWith(`${config.pathPrefix}/${service.name}/`))) (this.serviceResources[service.name] ??= []).push(resource);
+      }
+    }
   }
 }
 

@@ -45,7 +45,52 @@ export const secretStoreSchema = z
   })
   .strict();
 
-export type SecretStoreConfig = z.infer<typeof secretStoreSchema> & { gatewayService?: string };
+/**
+ * How services reach the store when a layout (components/layouts/) says so; unset: this project's own shape (KV v2,
+ * an orphan token per service, `db` credentials). The concern only knows what is written here: a KV version, per
+ * service a policy, an identity (entity, userpass login, OIDC role, token role) whose login response is the token
+ * file, and named {username, password} entries kept under services' paths.
+ */
+export interface ServiceAccess {
+  kvVersion: "1" | "2";
+  /** Periodic tokens' period (e.g. 1h). */
+  tokenPeriod: string;
+  /** The userpass auth mount the services log in with. */
+  userpassPath: string;
+  /** The OIDC key that signs every service's identity tokens. */
+  oidcKey: { name: string; algorithm: string };
+  /** The `iss` claim identity tokens must carry (the store's issuer setting is left empty); checked on every run. */
+  issuerClaim?: string;
+  /** Per service: its policy, and the OIDC role and token role of its identity. */
+  services: Record<string, ServiceAccessEntry>;
+  /** {username, password} entries, one password each, stored at every path listed (inside the KV mount). */
+  knownSecrets: KnownSecretSpec[];
+}
+
+export interface ServiceAccessEntry {
+  policyName: string;
+  /** The policy document (HCL or its JSON form). */
+  policy: string;
+  /** Path inside the KV mount the service's token must be able to read (tells a working token from a useless one). */
+  checkPath: string;
+  oidcRole: { clientId: string; ttlSeconds: number; template: string };
+  /** A token role of the service's name, allowed its policy and its entity alias (for re-issuing a token). */
+  tokenRole: boolean;
+}
+
+export interface KnownSecretSpec {
+  /** The resource's name in the stack (unique). */
+  id: string;
+  username: string;
+  /** Paths inside the KV mount, e.g. edgex/core-data/postgres. */
+  paths: string[];
+  /** The service whose database credentials these are, if any. */
+  dbCredentialsOf?: string;
+  /** Rotation generation of the password (docs/rotation.md). */
+  rotation?: number;
+}
+
+export type SecretStoreConfig = z.infer<typeof secretStoreSchema> & { gatewayService?: string; access?: ServiceAccess };
 
 /** The custody file of a stack's store. */
 export function custodyFilePath(custodyDir: string, stack: string): string {

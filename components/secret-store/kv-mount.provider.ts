@@ -11,15 +11,19 @@ interface Outputs extends Inputs {
   live: "present" | "missing";
 }
 
+const versionOf = (props: { version?: string }): string => props.version ?? "2";
+
 async function ensureMount(inputs: Inputs): Promise<boolean> {
+  const version = versionOf(inputs);
   return store.withRootToken(inputs, inputs.unsealKeys, async (token) => {
     const mount = await store.readMount(inputs, token, inputs.mount);
     if (!mount) {
-      await store.enableKv2(inputs, token, inputs.mount);
+      if (version === "2") await store.enableKv2(inputs, token, inputs.mount);
+      else await store.enableKv(inputs, token, inputs.mount, "1");
       return false;
     }
-    if (mount.type !== "kv" || mount.version !== "2") {
-      throw new store.SecretStoreError(`the secret store already has a ${mount.type} v${mount.version ?? "1"} engine mounted at ${inputs.mount}/; secretStore.kvMount must name a KV v2 mount or a free path`);
+    if (mount.type !== "kv" || (mount.version ?? "1") !== version) {
+      throw new store.SecretStoreError(`the secret store already has a ${mount.type} v${mount.version ?? "1"} engine mounted at ${inputs.mount}/ and this stack needs KV v${version} there; remove that mount (after saving its entries) or give the stack a store without it`);
     }
     return true;
   });
@@ -38,6 +42,12 @@ export const provider = implement<Inputs, Outputs>({
   },
 
   async diff(_id, olds, news) {
+    // The mount holds the services' secrets: changing its KV version in place would lose them all.
+    if (versionOf(olds) !== versionOf(news)) {
+      throw new store.SecretStoreError(
+        `the secret store's ${olds.mount}/ mount is KV v${versionOf(olds)} with this stack's secrets in it and the stack now asks for KV v${versionOf(news)}; nothing migrates the entries, so nothing was changed: keep the stack's layout as it was, or run destroy and then up on a fresh store (new tokens and passwords)`,
+      );
+    }
     const replaces = changedKeys(olds, news, ["mount"]);
     const changed = changedKeys(olds, news, ["address", "caPem", "connectTimeoutSeconds", "unsealKeys"]);
     return { changes: replaces.length + changed.length > 0 || olds.live === "missing", replaces };

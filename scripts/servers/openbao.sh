@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The secret store as it runs on a node: an OpenBao server (file storage, TLS listener on loopback) whose
 # certificate is the `secretstore` service's, from the node PKI. Like a container, it waits for that service's
-# readiness file before it starts, and it starts sealed (the node stack initializes and unseals it).
+# readiness file before it starts, and it starts sealed (the node stack initializes and unseals it). No api_addr:
+# identity tokens then carry iss "/v1/identity/oidc" unless the stack sets an issuer (what EdgeX services accept).
 #
 #   openbao.sh start | stop | status          (the shape of every server script: lib.sh)
 # Environment (defaults for the demo stack):
@@ -36,7 +37,6 @@ listener "tcp" {
   tls_cert_file = "$folder/cert.pem"
   tls_key_file  = "$folder/key.pem"
 }
-api_addr      = "https://$listen"
 disable_mlock = true
 ui            = false
 HCL

@@ -217,6 +217,7 @@ describe("the example stacks' resources pass every rule (Pulumi mocks)", { timeo
     local: ["CertificateAuthority", "ServiceCertificate", "SecretStoreInit", "ServiceSecretToken", "MongoUser", "PostgresRoleDatabase", "NginxSite", "GatewayUser"],
     "eii-node": ["CertificateAuthority", "ServiceCertificate", "EtcdAuth", "EtcdKeys", "EtcdServiceAccess"],
     "edgex-kong": ["CertificateAuthority", "KongRoute", "KongUser"],
+    edgex: ["CertificateAuthority", "SecretStoreKvMount", "SecretStoreIdentityEngine", "ServiceIdentity", "KnownSecret", "PostgresSchemaRole"],
   };
   for (const stack of Object.keys(EXPECTED)) {
     it(`stacks/Pulumi.${stack}.yaml`, async () => {

@@ -1,0 +1,174 @@
+// The EdgeX 4 layout: what makes a node EdgeX-shaped, in one place. It maps the stack's config to the concerns'
+// generic settings so that unmodified EdgeX 4 services (go-mod-bootstrap + go-mod-secrets) find the secret store
+// exactly as EdgeX's own security-secretstore-setup and security-file-token-provider leave it
+// (../shared/contracts/edgex-4.md sections 1a-1d; EdgeX file and line cited there):
+// - KV version 1 mounted at `secret/`, each service's secrets at secret/edgex/<service>/<name>;
+// - per service the policy `edgex-service-<service>` (its KV path, its own identity token, introspection), an
+//   identity entity, a userpass login (token period 1h unless edgex.tokenPeriod says otherwise), an alias, the OIDC
+//   role `<service>` (key edgex-identity ES384, client id edgex, 15 min, claim {"name"}), a token role; the token file
+//   is the login response (auth.client_token, auth.entity_id);
+// - identity tokens whose `iss` is "/v1/identity/oidc" (the store's issuer left empty), so EdgeX services check
+//   each other's JWTs by introspection;
+// - the known secrets: `postgres` per database service (EdgeX's usernames) with the bootstrapper's copy, one
+//   `message-bus` password (user msgbususer) for the bus clients, `redisdb` where asked.
+// No concern knows the word EdgeX: they are told a KV version, policies, an identity shape and named entries.
+import { z } from "zod";
+import type { KnownSecretSpec, SecretStoreConfig, ServiceAccess } from "../secret-store/config";
+
+export const EDGEX_KV_MOUNT = "secret";
+export const EDGEX_PATH_PREFIX = "edgex";
+/** The `iss` claim go-mod-bootstrap sends to OpenBao introspection (GB bootstrap/handlers/constants.go:9). */
+export const EDGEX_ISSUER_CLAIM = "/v1/identity/oidc";
+
+/** security-secretstore-setup's Databases section: service key → PostgreSQL username (res/configuration.yaml:41-64). */
+export const EDGEX_DATABASE_USERNAMES: Record<string, string> = {
+  "core-data": "core_data",
+  "core-metadata": "core_metadata",
+  "core-keeper": "core_keeper",
+  "support-notifications": "support_notifications",
+  "support-scheduler": "support_scheduler",
+  "security-proxy-auth": "security_proxy_auth",
+};
+
+/** SecureMessageBus.Services (res/configuration.yaml:65-83): the bus clients that get `message-bus`. */
+export const EDGEX_BUS_CLIENTS = ["core-command", "core-metadata", "core-data", "core-keeper", "app-rules-engine", "support-notifications", "support-scheduler"];
+
+export const MESSAGE_BUS_USERNAME = "msgbususer";
+export const REDIS_USERNAME = "default";
+
+// EdgeX service keys: lower-case letters and digits in '-'-separated words (also a PostgreSQL user, an OIDC role,
+// a token role and a KV path segment).
+const SERVICE_KEY = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const serviceKey = z.string().refine((s) => SERVICE_KEY.test(s) && s.length <= 63, (s) => ({ message: `${JSON.stringify(s)} is not an EdgeX service key (lower-case letters, digits and '-', at most 63 characters)` }));
+const duration = z.string().regex(/^\d+[smh]$/, "must be a duration such as 1h, 90m or 3600s");
+
+export const edgexSchema = z
+  .object({
+    // EDGEX_ADD_SECRETSTORE_TOKENS: services that get a token beyond those in `services` (each is added to services).
+    addSecretstoreTokens: z.array(serviceKey).default([]),
+    // EDGEX_ADD_KNOWN_SECRETS: postgres[svc], message-bus[svc], redisdb[svc].
+    addKnownSecrets: z
+      .object({ postgres: z.array(serviceKey).default([]), "message-bus": z.array(serviceKey).default([]), redisdb: z.array(serviceKey).default([]) })
+      .strict()
+      .default({}),
+    // DefaultTokenTTL of the file token provider: the period of every service token.
+    tokenPeriod: duration.default("1h"),
+    // SecureMessageBus.Type mqtt (compose's default): the bus clients get `message-bus`. false: none.
+    secureMessageBus: z.boolean().default(true),
+  })
+  .strict()
+  .default({});
+
+export type EdgexConfig = z.infer<typeof edgexSchema>;
+
+/** The policy of an EdgeX service (EG internal/security/common/tokenpolicy.go:19-53). */
+export function edgexServicePolicy(service: string): string {
+  return [
+    `path "${EDGEX_KV_MOUNT}/${EDGEX_PATH_PREFIX}/${service}/*" {\n  capabilities = ["create", "update", "delete", "list", "read"]\n}`,
+    `path "identity/oidc/token/${service}" {\n  capabilities = ["read"]\n}`,
+    `path "identity/oidc/introspect" {\n  capabilities = ["create", "update"]\n}`,
+  ].join("\n");
+}
+
+type Fail = (path: (string | number)[], message: string) => never;
+
+/** EdgeX 4's PostgreSQL layout (security-bootstrapper configurePostgres, EG bs/helper/postgres_script.go:32-53). */
+export const EDGEX_DATABASE = "edgex_db";
+export const EDGEX_DATABASE_GROUP = "edgex_user";
+
+/** The services that get `postgres` (and so a login role and schema in edgex_db), in order. */
+export function edgexPostgresServices(serviceNames: readonly string[], addedPostgres: readonly string[]): string[] {
+  return [...new Set([...serviceNames.filter((s) => EDGEX_DATABASE_USERNAMES[s] !== undefined), ...addedPostgres])];
+}
+
+/**
+ * The stack's raw `databases` section as the layout completes it, before it is validated: PostgreSQL in EdgeX's
+ * shape (one database edgex_db, the group edgex_user, per postgres service a login role and a schema of its name),
+ * from the server settings the stack gives (host, port, admin). `raw` is the stack's whole raw config.
+ */
+export function edgexRawDatabases(raw: Record<string, any>, fail: Fail): unknown {
+  const databases = raw.databases;
+  if (databases === undefined || typeof databases !== "object" || databases === null) return databases;
+  if (databases.mongo !== undefined) fail(["databases", "mongo"], "is not used with layout edgex4 (EdgeX 4 services use PostgreSQL)");
+  const pg = databases.postgres;
+  if (pg === undefined || typeof pg !== "object" || pg === null) return databases;
+  for (const key of ["gateway", "services", "sharedDatabase"]) {
+    if (pg[key] !== undefined) fail(["databases", "postgres", key], `is set by layout edgex4 (one database ${EDGEX_DATABASE}, a schema per service); leave it out`);
+  }
+  const names = [...(Array.isArray(raw.services) ? raw.services : []).map((s: any) => s?.name), ...(raw.edgex?.addSecretstoreTokens ?? [])].filter((n): n is string => typeof n === "string");
+  const services = edgexPostgresServices(names, Array.isArray(raw.edgex?.addKnownSecrets?.postgres) ? raw.edgex.addKnownSecrets.postgres : []);
+  if (services.length === 0) fail(["databases", "postgres"], `no service uses PostgreSQL (${Object.keys(EDGEX_DATABASE_USERNAMES).join(", ")}, or edgex.addKnownSecrets.postgres)`);
+  return { ...databases, postgres: { ...pg, sharedDatabase: { name: EDGEX_DATABASE, group: EDGEX_DATABASE_GROUP, services: services.map((service) => ({ service })) } } };
+}
+
+/** The services the layout adds to `services` (EDGEX_ADD_SECRETSTORE_TOKENS not already listed). */
+export function edgexExtraServices(edgex: EdgexConfig, serviceNames: string[]): string[] {
+  return [...new Set(edgex.addSecretstoreTokens)].filter((s) => !serviceNames.includes(s));
+}
+
+/**
+ * The secret store's settings for the EdgeX 4 layout. `store` is the parsed secretStore section, `raw` what the
+ * stack wrote in it (to tell a default from a choice), `services` every service but none of the store's own.
+ */
+export function edgexSecretStore(edgex: EdgexConfig, store: SecretStoreConfig, raw: Record<string, unknown>, services: { name: string; index?: number; rotation?: { password?: number } }[], fail: Fail): SecretStoreConfig {
+  if (raw.kvMount !== undefined && store.kvMount !== EDGEX_KV_MOUNT) fail(["secretStore", "kvMount"], `must be "${EDGEX_KV_MOUNT}" (or unset) with layout edgex4: EdgeX services read ${EDGEX_KV_MOUNT}/${EDGEX_PATH_PREFIX}/<service>`);
+  if (raw.pathPrefix !== undefined && store.pathPrefix !== EDGEX_PATH_PREFIX) fail(["secretStore", "pathPrefix"], `must be "${EDGEX_PATH_PREFIX}" (or unset) with layout edgex4: EdgeX services read ${EDGEX_KV_MOUNT}/${EDGEX_PATH_PREFIX}/<service>`);
+  if (raw.tokenPeriod !== undefined) fail(["secretStore", "tokenPeriod"], "is edgex.tokenPeriod with layout edgex4 (EdgeX's default: 1h)");
+  const seconds = (d: string): number => Number(d.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[d.slice(-1) as "s" | "m" | "h"];
+  if (store.tokenRenewBefore !== undefined && seconds(store.tokenRenewBefore) >= seconds(edgex.tokenPeriod)) fail(["secretStore", "tokenRenewBefore"], `must be shorter than edgex.tokenPeriod (${edgex.tokenPeriod}), or every token would be renewed on every run`);
+  if (Object.keys(store.dbUsernames).length > 0) fail(["secretStore", "dbUsernames"], "is not used with layout edgex4: EdgeX's own usernames apply (the service key for edgex.addKnownSecrets.postgres)");
+  const names = services.map((s) => s.name);
+  services.forEach((s) => {
+    if (!SERVICE_KEY.test(s.name)) fail(s.index === undefined ? ["services"] : ["services", s.index, "name"], `${JSON.stringify(s.name)} is not an EdgeX service key (lower-case letters, digits and '-'): with layout edgex4 each service's name is its key in the secret store`);
+  });
+  for (const kind of ["postgres", "message-bus", "redisdb"] as const) {
+    edgex.addKnownSecrets[kind].forEach((s, i) => {
+      if (!names.includes(s)) fail(["edgex", "addKnownSecrets", kind, i], `${JSON.stringify(s)} is not in services (nor edgex.addSecretstoreTokens): only a service with a token can read it`);
+    });
+  }
+
+  const rotationOf = (service: string): number | undefined => services.find((s) => s.name === service)?.rotation?.password;
+  const path = (service: string, name: string): string => `${EDGEX_PATH_PREFIX}/${service}/${name}`;
+  const knownSecrets: KnownSecretSpec[] = [];
+
+  // postgres: EdgeX's database services present here, with their usernames; added services with their key.
+  const postgres = new Map(edgexPostgresServices(names, edgex.addKnownSecrets.postgres).map((s) => [s, EDGEX_DATABASE_USERNAMES[s] ?? s]));
+  // The superuser's name is the bootstrapper's (security-bootstrapper-postgres/postgres): no service may take it.
+  const owners = new Map<string, string>([["postgres", "the PostgreSQL superuser"]]);
+  for (const [service, username] of postgres) {
+    const other = owners.get(username);
+    if (other !== undefined) fail(["edgex", "addKnownSecrets", "postgres"], `${JSON.stringify(service)} would get the PostgreSQL username ${JSON.stringify(username)}, which is already ${other === "the PostgreSQL superuser" ? other : JSON.stringify(other)}'s`);
+    owners.set(username, service);
+    const rotation = rotationOf(service);
+    knownSecrets.push({ id: `${service}-postgres-secret`, username, paths: [path(service, "postgres"), path("security-bootstrapper-postgres", `${service}/postgres`)], dbCredentialsOf: service, ...(rotation ? { rotation } : {}) });
+  }
+  // message-bus: one password for every bus client, and the broker bootstrapper's copy.
+  const bus = [...new Set([...(edgex.secureMessageBus ? EDGEX_BUS_CLIENTS.filter((s) => names.includes(s)) : []), ...edgex.addKnownSecrets["message-bus"]])];
+  if (bus.length > 0) knownSecrets.push({ id: "message-bus-secret", username: MESSAGE_BUS_USERNAME, paths: [...bus.map((s) => path(s, "message-bus")), path("security-bootstrapper-messagebus", "message-bus")] });
+  // redisdb: only where asked (the PostgreSQL default does not read it); one password, and the bootstrapper's copy.
+  const redis = [...new Set(edgex.addKnownSecrets.redisdb)];
+  if (redis.length > 0) knownSecrets.push({ id: "redisdb-secret", username: REDIS_USERNAME, paths: [...redis.map((s) => path(s, "redisdb")), path("security-bootstrapper-redis", "redisdb")] });
+
+  const access: ServiceAccess = {
+    kvVersion: "1",
+    tokenPeriod: edgex.tokenPeriod,
+    userpassPath: "userpass",
+    oidcKey: { name: "edgex-identity", algorithm: "ES384" },
+    issuerClaim: EDGEX_ISSUER_CLAIM,
+    services: Object.fromEntries(
+      names.map((service) => [
+        service,
+        {
+          policyName: `edgex-service-${service}`,
+          policy: edgexServicePolicy(service),
+          checkPath: `${EDGEX_PATH_PREFIX}/${service}/check`,
+          oidcRole: { clientId: "edgex", ttlSeconds: 15 * 60, template: JSON.stringify({ name: service }) },
+          tokenRole: true,
+        },
+      ]),
+    ),
+    knownSecrets,
+  };
+  // The gateway's certificate is not stored by this layout (EdgeX's proxy-setup keeps it in files: part 2).
+  return { ...store, kvMount: EDGEX_KV_MOUNT, pathPrefix: EDGEX_PATH_PREFIX, gatewayService: undefined, access };
+}
