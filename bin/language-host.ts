@@ -274,6 +274,11 @@ if (require.main === module) {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // A CLI killed outright (SIGKILL) takes nobody down: this host and the program it runs end within a second.
+  const { endWithParent }: { endWithParent(beforeEnd: () => void): void } = require("../components/shared/provider-host/end-with-parent");
+  endWithParent(() => {
+    for (const child of running) child.kill("SIGKILL");
+  });
   serve(engineAddress, tracing).then(
     ({ port }) => process.stdout.write(`${port}\n`),
     (err) => {
