@@ -35,7 +35,7 @@ runtime:
   name: nodejs
   options:
     typescript: false
-    nodeargs: --require tsx/cjs
+    nodeargs: --require @edge-security/clients/typescript
 plugins:
   providers:
     - name: pulumi-nodejs

@@ -2,14 +2,13 @@
 // Pulumi.yaml's `plugins.providers` entry. It is Pulumi's own host (@pulumi/pulumi/cmd/dynamic-provider, which
 // evaluates each resource's stored provider line), started as the SDK's launcher starts it, plus two things:
 // - TypeScript: the stored line requires `@edge-security/clients/providers/<concern>/<name>`, which the package's
-//   exports map resolves to a .ts file (and releases before it to .ts clients). tsx's CommonJS hook is registered
-//   here, so no NODE_OPTIONS, no shell set-up and no build step are needed: a new client module or provider is
-//   loaded as it is, and the code stored in existing states keeps resolving as before.
+//   exports map resolves to a .ts file (and releases before it to .ts clients). tsx's hook for .ts is registered
+//   here (typescript.js), so no NODE_OPTIONS, no shell set-up and no build step are needed: a new client module or
+//   provider is loaded as it is, and the code stored in existing states keeps resolving as before.
 // - No process of a run outlives it: when the CLI that started it dies (SIGKILL included), this process is
 //   re-parented; it then ends itself within a second, even in the middle of a create.
 // Plain CommonJS: it runs before any loader exists.
 "use strict";
-const Module = require("node:module");
 const { join } = require("node:path");
 
 function fail(message) {
@@ -31,13 +30,7 @@ function resolveFrom(request) {
 
 require("./end-with-parent").endWithParent();
 
-// A loader for .ts already there (NODE_OPTIONS --require tsx from scripts/env.sh or the runner): a second tsx
-// copy would answer every esbuild call twice, so only one is registered.
-if (!Module._extensions[".ts"]) {
-  const tsx = resolveFrom("tsx/cjs");
-  if (!tsx) fail(`tsx is not installed in ${join(process.cwd(), "node_modules")} (the providers' TypeScript needs it): run \`npm install\` in ${process.cwd()}`);
-  require(tsx);
-}
+require("./typescript");
 const host = resolveFrom("@pulumi/pulumi/cmd/dynamic-provider");
 if (!host) fail(`@pulumi/pulumi is not installed in ${join(process.cwd(), "node_modules")}: run \`npm install\` in ${process.cwd()}`);
 require(host);
