@@ -164,7 +164,7 @@ export class TestNode {
   /**
    * `pulumi <command> --stack S --yes` typed in the project folder, as a user would: the CLI runs index.ts through
    * the language host next to it. Steps and the change summary come from the CLI's own engine event log.
-   * `clean`: from a clean environment, as `env -i` gives it: only PATH (the CLI's folder, node's, /usr/bin:/bin),
+   * `clean`: from a clean environment, as `env -i` gives it: only PATH (the CLI's folder, node's, the system folders of a root shell),
    * a HOME of its own and Pulumi's own settings (backend, passphrase, no update check, the debug switch of
    * `--event-log`): nothing of scripts/env.sh. `children`: records the CLI's child processes (RunResult.children).
    */
@@ -193,7 +193,7 @@ export class TestNode {
     const home = join(this.root, "home");
     mkdirSync(home, { recursive: true });
     return {
-      PATH: [HOST_DIRS[this.host], dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(delimiter),
+      PATH: [HOST_DIRS[this.host], dirname(process.execPath), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(delimiter),
       HOME: home,
       PULUMI_BACKEND_URL: `file://${this.backend}`,
       PULUMI_CONFIG_PASSPHRASE: "integration-test",
