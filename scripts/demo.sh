@@ -33,7 +33,7 @@ esac
 case "${1:-up}" in
   up)
     bash scripts/setup.sh
-    source scripts/env.sh # again: NODE_OPTIONS needs the installed tsx
+    source scripts/env.sh # again, after the set-up
     if [ "$stack" = local ]; then
       mkdir -p "$EDGE_FERRETDB_STATE_DIR"
       bash scripts/pulumi.sh stack select --create local --secrets-provider passphrase >/dev/null
