@@ -42,6 +42,6 @@ else
 fi
 # The rest of a stock install's folder: the CLI itself (a hard link, so the CLI's "next to my executable" is this
 # folder; a copy where tools/ spans file systems) and the SDK's dynamic-provider launcher, as Pulumi ships them.
-ln -fL "$root/tools/bin/pulumi" "$out/pulumi" 2>/dev/null || cp -fL "$root/tools/bin/pulumi" "$out/pulumi"
+[ "$out/pulumi" -ef "$root/tools/bin/pulumi" ] || ln -fL "$root/tools/bin/pulumi" "$out/pulumi" 2>/dev/null || cp -fL "$root/tools/bin/pulumi" "$out/pulumi"
 install -m 0755 "$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$out/pulumi-resource-pulumi-nodejs"
 echo "official language host: $out (with pulumi $("$out/pulumi" version))" >&2
