@@ -104,7 +104,7 @@ export function runProgram(req: langproto.RunRequest, engineAddress: string, tra
  * SDK's `cmd/run-policy-pack` with `<engine> <pack folder>` and in the pack's folder, as the official host runs
  * it; any other plugin on `cmd/run-plugin` with `<plugin folder> <args>` in the CLI's folder. The SDK is resolved
  * from the plugin's folder (a pack inside this project finds the project's node_modules). The environment is the
- * one the CLI sends (it carries NODE_OPTIONS, and with it tsx, from scripts/env.sh).
+ * one the CLI sends (the pack's index.js registers tsx itself).
  */
 export function pluginCommand(req: langproto.RunPluginRequest): { args: string[]; env: NodeJS.ProcessEnv; cwd: string } {
   const info = req.getInfo();
@@ -274,6 +274,11 @@ if (require.main === module) {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // A CLI killed outright (SIGKILL) takes nobody down: this host and the program it runs end within a second.
+  const { endWithParent }: { endWithParent(beforeEnd: () => void): void } = require("../components/shared/provider-host/end-with-parent");
+  endWithParent(() => {
+    for (const child of running) child.kill("SIGKILL");
+  });
   serve(engineAddress, tracing).then(
     ({ port }) => process.stdout.write(`${port}\n`),
     (err) => {

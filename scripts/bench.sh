@@ -4,7 +4,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$EDGE_ROOT"
 bash scripts/setup.sh
-source scripts/env.sh # again: NODE_OPTIONS needs the installed tsx
+source scripts/env.sh # again, after the set-up
 tsx bench/cli.ts     # pulumi up/preview in a project folder against the floor program (ratios)
 tsx bench/full-node.ts # every per-service concern against the floor (ratios)
 tsx bench/pki.ts

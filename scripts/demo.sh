@@ -44,7 +44,7 @@ esac
 case "${1:-up}" in
   up)
     bash scripts/setup.sh
-    source scripts/env.sh # again: NODE_OPTIONS needs the installed tsx
+    source scripts/env.sh # again, after the set-up
     # A demo stack's first run: create it in the local backend (its file holds the demo passphrase's salt).
     bash scripts/pulumi.sh stack select --create "$stack" --secrets-provider passphrase >/dev/null
     if [ "$stack" = local ]; then

@@ -90,4 +90,5 @@ SH
   chmod 0755 "$tmp" && mv "$tmp" "$host"
   step "pulumi-language-nodejs: the project's own (bin/language-host.ts)"
 fi
+bash scripts/go/language-nodejs/build.sh "$EDGE_TOOLS/stock" >&2 # a stock-install folder: the CLI with Pulumi's official host (from ../shared)
 step "ready: $(pulumi_version_of "$EDGE_TOOLS/bin/pulumi"), node $(node --version)"

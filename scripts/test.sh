@@ -5,6 +5,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$EDGE_ROOT"
 bash scripts/setup.sh
-source scripts/env.sh # again: NODE_OPTIONS needs the installed tsx
+source scripts/env.sh # again, after the set-up
 tsc -p tsconfig.json
 exec vitest run "$@"

@@ -4,7 +4,7 @@
 // the resource is registered against Pulumi mocks, its serialized `__provider` input is captured and compiled
 // as a CommonJS module, and `handler()` returns the provider. The providers `require("@edge-security/clients/...")`
 // (TypeScript) at run time, so tsx's require hook is registered for the duration of this file, as the real
-// host has it through NODE_OPTIONS.
+// host has it (components/shared/provider-host/typescript.js).
 import { execFileSync } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";

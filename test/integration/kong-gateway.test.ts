@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { importSPKI, jwtVerify, decodeProtectedHeader } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deterministicId, ownerTag } from "../../components/gateway/kong/kong-admin";
+import { KONG_OPENAPI } from "../kong/contract";
 import { KongStandIn } from "../kong/stand-in";
 import { expectOk, PROJECT_ROOT, refusingPort, RunResult, TestNode } from "../support/harness";
 import { OpenBaoServer } from "../support/openbao-server";
@@ -44,7 +45,7 @@ function expectOneLineError(result: RunResult, line: string | RegExp): void {
   expect(result.stdout + result.stderr).not.toMatch(/\bat \S+ \(\/\S+:\d+:\d+\)/);
 }
 
-describe("gateway on Kong (real CLI, real OpenBao, Kong stand-in checked against Kong's OpenAPI)", { timeout: 900_000 }, () => {
+describe.skipIf(!KONG_OPENAPI)("gateway on Kong (real CLI, real OpenBao, Kong stand-in checked against Kong's OpenAPI)", { timeout: 900_000 }, () => {
   const node = new TestNode("kong");
   const routesFile = join(node.root, "routes.toml");
   const certId = deterministicId("kong", "gateway-tls");

@@ -70,7 +70,9 @@ for (const release of recordedReleases()) {
     let full: FullNode;
     let logs = "";
     const run = async (command: "up" | "preview" | "refresh" | "destroy"): Promise<RunResult> => {
-      const result = await full.node.run(command);
+      // Plain `pulumi` typed in the project folder from a clean environment, as a user runs it (the official
+      // language host where built): the stored code must load with nothing but Pulumi.yaml's provider host.
+      const result = await full.node.cli(command, [], {}, { clean: true });
       logs += `--- ${command}\n${result.stdout}${result.stderr}`;
       return result;
     };

@@ -2,13 +2,29 @@
 // back with real tools: `cli()` types `pulumi up` etc. in the folder (the CLI runs index.ts through the language
 // host), `run()` goes through the runner (bin/edge-node.ts -> Automation API -> the same CLI).
 import { ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { stackMarker } from "../../bin/run-processes";
 
 export const PROJECT_ROOT = resolve(__dirname, "../..");
+
+/**
+ * The Node.js language host a CLI run gets, by the folder its `pulumi` is typed from: "official" is tools/stock, laid
+ * out as a stock Pulumi install (the CLI with Pulumi's official host next to it, built from ../shared by
+ * scripts/go/language-nodejs/build.sh); "project" is tools/bin (the set-up's CLI with the project's own host,
+ * bin/language-host.ts, for machines where no official one exists). The CLI takes the host next to its own
+ * executable, after PATH, so the folder also goes first on PATH.
+ */
+export type HostKind = "official" | "project";
+export const HOST_DIRS: Record<HostKind, string> = { official: join(PROJECT_ROOT, "tools/stock"), project: join(PROJECT_ROOT, "tools/bin") };
+
+/** Whether the set-up built the official host (it does where ../shared is present). */
+export const OFFICIAL_HOST_BUILT = existsSync(join(HOST_DIRS.official, "pulumi-language-nodejs"));
+
+/** The host of the CLI runs of every test that does not choose: EDGE_TEST_HOST, else the official one where built. */
+export const DEFAULT_HOST: HostKind = (process.env.EDGE_TEST_HOST as HostKind | undefined) ?? (OFFICIAL_HOST_BUILT ? "official" : "project");
 const TSX = join(PROJECT_ROOT, "node_modules/.bin/tsx");
 const RUNNER = join(PROJECT_ROOT, "bin/edge-node.ts");
 
@@ -25,6 +41,8 @@ export interface RunResult {
   stderr: string;
   changeSummary: Record<string, number>;
   steps: Step[];
+  /** The CLI's child processes seen during the run (cli() with `children`). */
+  children?: string[];
 }
 
 export class TestNode {
@@ -57,8 +75,15 @@ export class TestNode {
     return join(this.projectDir, "stacks", `Pulumi.${this.stack}.yaml`);
   }
 
+  /** The language host of this node's CLI runs (see HostKind). */
+  host: HostKind = DEFAULT_HOST;
+
+  private get cliBinary(): string {
+    return join(HOST_DIRS[this.host], "pulumi");
+  }
+
   private get cliEnv(): NodeJS.ProcessEnv {
-    return { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home") };
+    return { ...process.env, PATH: [HOST_DIRS[this.host], process.env.PATH].join(delimiter), PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home") };
   }
 
   /**
@@ -76,7 +101,7 @@ export class TestNode {
 
   /** The real CLI in this project, with its own backend and passphrase. */
   pulumi(...args: string[]): string {
-    return execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), [...args, "--cwd", this.projectDir], { encoding: "utf8", env: this.cliEnv, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
+    return execFileSync(this.cliBinary, [...args, "--cwd", this.projectDir], { encoding: "utf8", env: this.cliEnv, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024 });
   }
 
   /** Stack outputs, secrets shown as "[secret]". */
@@ -94,10 +119,20 @@ export class TestNode {
     return spawn(TSX, [RUNNER, command, "--stack", this.stack, "--cwd", this.projectDir], { env: { ...this.cliEnv, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   }
 
+  /**
+   * Starts a plain `pulumi <command>` typed in the project folder (no runner), in its own process group, with the
+   * `--diff` display the runner shows (its progress lines); `clean` as for cli().
+   */
+  spawnCli(command: "up" | "preview", opts: { clean?: boolean } = {}): ChildProcess {
+    if (!opts.clean) this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
+    const args = [command, "--stack", this.stack, "--non-interactive", "--color", "never", "--diff", ...(command === "up" ? ["--yes", "--skip-preview"] : [])];
+    return spawn(this.cliBinary, args, { cwd: this.projectDir, env: opts.clean ? this.cleanEnv() : { ...this.cliEnv, ...CLI_ENV }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  }
+
   /** `pulumi config set --secret --path edge-security:<path>` with the real CLI, the value on stdin (creates the stack first). */
   setSecretConfig(path: string, value: string): void {
     this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
-    execFileSync(join(PROJECT_ROOT, "tools/bin/pulumi"), ["config", "set", "--secret", "--path", `edge-security:${path}`, "--stack", this.stack, "--cwd", this.projectDir], { env: this.cliEnv, input: value, stdio: ["pipe", "pipe", "pipe"] });
+    execFileSync(this.cliBinary, ["config", "set", "--secret", "--path", `edge-security:${path}`, "--stack", this.stack, "--cwd", this.projectDir], { env: this.cliEnv, input: value, stdio: ["pipe", "pipe", "pipe"] });
   }
 
   /** Runs the runner asynchronously: a long synchronous child would block the test worker's event loop. */
@@ -129,19 +164,42 @@ export class TestNode {
   /**
    * `pulumi <command> --stack S --yes` typed in the project folder, as a user would: the CLI runs index.ts through
    * the language host next to it. Steps and the change summary come from the CLI's own engine event log.
+   * `clean`: from a clean environment, as `env -i` gives it: only PATH (the CLI's folder, node's, the system folders of a root shell),
+   * a HOME of its own and Pulumi's own settings (backend, passphrase, no update check, the debug switch of
+   * `--event-log`): nothing of scripts/env.sh. `children`: records the CLI's child processes (RunResult.children).
    */
-  async cli(command: "up" | "preview" | "refresh" | "destroy", extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunResult> {
-    // A user makes the stack once (`pulumi stack init`); the runner's Automation API does it on every run.
-    this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
+  async cli(command: "up" | "preview" | "refresh" | "destroy", extraArgs: string[] = [], env: Record<string, string> = {}, opts: { clean?: boolean; children?: boolean } = {}): Promise<RunResult> {
+    // A user makes the stack once (`pulumi stack init`; a clean run's test does that itself); the runner's
+    // Automation API does it on every run.
+    if (!opts.clean) this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
     const eventLog = join(this.root, "events.jsonl");
     rmSync(eventLog, { force: true });
     const args = [command, "--stack", this.stack, "--non-interactive", "--color", "never", "--event-log", eventLog, ...(command === "preview" ? [] : ["--yes", "--skip-preview"]), ...extraArgs];
+    const runEnv = opts.clean ? { ...this.cleanEnv(), ...env } : { ...this.cliEnv, ...CLI_ENV, ...env };
+    const children = new Map<number, string>();
+    let watch: NodeJS.Timeout | undefined;
     const proc = await new Promise<{ status: number; stdout: string; stderr: string }>((done) => {
-      execFile(join(PROJECT_ROOT, "tools/bin/pulumi"), args, { cwd: this.projectDir, encoding: "utf8", env: { ...this.cliEnv, ...CLI_ENV, ...env }, timeout: 1_800_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
+      const child = execFile(this.cliBinary, args, { cwd: this.projectDir, encoding: "utf8", env: runEnv, timeout: 1_800_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) =>
         done({ status: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
       );
+      if (opts.children && child.pid) watch = setInterval(() => childProcesses(child.pid!).forEach((p) => children.set(p.pid, p.command)), 200);
     });
-    return { ...proc, ...eventSummary(existsSync(eventLog) ? readFileSync(eventLog, "utf8") : "") };
+    clearInterval(watch);
+    return { ...proc, ...eventSummary(existsSync(eventLog) ? readFileSync(eventLog, "utf8") : ""), children: [...children.values()] };
+  }
+
+  /** A clean environment for the CLI (see cli()): what a plain shell with a stock Pulumi install and nothing sourced has. */
+  cleanEnv(): NodeJS.ProcessEnv {
+    const home = join(this.root, "home");
+    mkdirSync(home, { recursive: true });
+    return {
+      PATH: [HOST_DIRS[this.host], dirname(process.execPath), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(delimiter),
+      HOME: home,
+      PULUMI_BACKEND_URL: `file://${this.backend}`,
+      PULUMI_CONFIG_PASSPHRASE: "integration-test",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DEBUG_COMMANDS: "true",
+    };
   }
 
   /** `pulumi stack export` with the real CLI; `showSecrets` decrypts the secrets (`--show-secrets`). */
@@ -162,14 +220,38 @@ export class TestNode {
 }
 
 /**
- * What the CLI needs beyond the stack's settings: tsx in every Node process it starts (as scripts/env.sh sets it),
- * and the debug commands switch that enables `--event-log` (as the Automation API sets it).
+ * What the CLI gets beyond the stack's settings: no NODE_OPTIONS (the project needs none: Pulumi.yaml gives the
+ * program and the provider host their loader, so a test cannot pass on a loader a user's shell would lack), no
+ * plugin download, and the debug commands switch that enables `--event-log` (as the Automation API sets it).
  */
 const CLI_ENV = {
-  NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${require.resolve("tsx/cjs")}`].filter(Boolean).join(" "),
+  NODE_OPTIONS: "",
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   PULUMI_DEBUG_COMMANDS: "true",
 };
+
+/** The child processes of `pid` now, each as `<executable> <arguments>` (Linux: /proc). */
+export function childProcesses(pid: number): { pid: number; command: string }[] {
+  const found: { pid: number; command: string }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1]) !== pid) continue;
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean);
+      found.push({ pid: Number(entry), command: [readlinkSync(`/proc/${entry}/exe`), ...argv.slice(1)].join(" ") });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** The language host among a run's child processes: the official one (a Go binary) or the project's (node on bin/language-host.ts). */
+export function languageHostOf(result: RunResult): HostKind | undefined {
+  const host = result.children?.find((c) => /pulumi-language-nodejs|language-host\.ts/.test(c));
+  if (!host) return undefined;
+  return host.startsWith(join(HOST_DIRS.official, "pulumi-language-nodejs")) ? "official" : host.includes(join(PROJECT_ROOT, "bin/language-host.ts")) ? "project" : undefined;
+}
 
 /** The steps other than "same" and the change summary of one run, from the engine's event log (JSON lines). */
 export function eventSummary(log: string): { changeSummary: Record<string, number>; steps: Step[] } {

@@ -10,7 +10,7 @@ import { readCustody } from "../../components/secret-store/custody";
 import { keyMatchesCertificate } from "../../components/pki/client";
 import { generateRootToken, revokeSelf } from "../../components/secret-store/client";
 import { FULL_NODE_CUSTODY_SECRET, FullNode } from "./full-node";
-import { changedNames, expectOk, TestNode } from "./harness";
+import { changedNames, expectOk, HOST_DIRS, HostKind, RunResult, TestNode } from "./harness";
 
 /** Small seeded generator (mulberry32): the trial's choices must be replayable from the printed seed. */
 export function seededRandom(seed: number): () => number {
@@ -41,7 +41,15 @@ export function baseSeed(): number {
  * itself); or kill -9 of the runner's group only (the provider hosts, in groups of their own, must end themselves).
  */
 export const KILL_WAYS = ["kill -9 of the whole run", "kill -9 of the CLI and the provider hosts", "SIGTERM to the runner's group", "kill -9 of the runner's group"] as const;
-export type KillWay = (typeof KILL_WAYS)[number];
+/** A plain `pulumi up` (no runner) dies one way: its CLI killed outright, which takes none of its children down. */
+export const PLAIN_KILL_WAY = "kill -9 of the plain CLI";
+export type KillWay = (typeof KILL_WAYS)[number] | typeof PLAIN_KILL_WAY;
+
+/**
+ * What runs the trial's `up`: the runner (`npm run edge`, Automation API) or a plain `pulumi up` typed in the
+ * project folder with a language host (HostKind), whose converging runs then come from a clean environment.
+ */
+export type TrialVia = "runner" | HostKind;
 
 /**
  * Progress events in the CLI's display of an `up` (a step starting or finishing): the kill point is the k-th of
@@ -54,6 +62,7 @@ export const MAX_KILL_EVENT = 66;
 
 export interface TrialResult {
   seed: number;
+  via: TrialVia;
   way: KillWay;
   killAfterEvents: number;
   delayMs: number;
@@ -72,11 +81,21 @@ function cwdOf(pid: number): string | undefined {
   }
 }
 
+/** Pulumi's official language host (a Go binary, not this project's code): it ends on its own, up to 5 minutes after its CLI (its health check). */
+function isOfficialLanguageHost(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === join(HOST_DIRS.official, "pulumi-language-nodejs");
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Processes of the node's runs still alive: found by the run marker, and independently by their working folder (the
- * CLI and the provider hosts run in the project folder), so a process the marker missed is seen too.
+ * CLI and the provider hosts run in the project folder), so a process the marker missed is seen too. `except`:
+ * processes not counted (they are returned in `excepted`).
  */
-export function survivors(node: TestNode): string[] {
+export function survivors(node: TestNode, except: (pid: number) => boolean = () => false, excepted: string[] = []): string[] {
   const found = new Set<number>(markedProcesses((id) => id.startsWith(`${node.runMarker}:`)).map((p) => p.pid));
   for (const entry of readdirSync("/proc")) {
     const pid = Number(entry);
@@ -88,13 +107,15 @@ export function survivors(node: TestNode): string[] {
       }
     }
   }
-  return [...found].map((pid) => {
+  const describe = (pid: number) => {
     try {
       return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim()}`;
     } catch {
       return `${pid}`;
     }
-  });
+  };
+  excepted.push(...[...found].filter(except).map(describe));
+  return [...found].filter((pid) => !except(pid)).map(describe);
 }
 
 /** Service folders whose readiness file vouches for a certificate that is missing, another one, or not the key's. */
@@ -127,18 +148,22 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
 }
 
 /** Throws with what went wrong; `log` gets one line per phase. */
-export async function runKillTrial(seed: number, log: (line: string) => void = () => undefined): Promise<TrialResult> {
+export async function runKillTrial(seed: number, log: (line: string) => void = () => undefined, via: TrialVia = "runner"): Promise<TrialResult> {
   const random = seededRandom(seed);
-  const way = KILL_WAYS[Math.floor(random() * KILL_WAYS.length)];
+  const drawn = KILL_WAYS[Math.floor(random() * KILL_WAYS.length)];
+  const way: KillWay = via === "runner" ? drawn : PLAIN_KILL_WAY;
   const killAfterEvents = Math.floor(random() * (MAX_KILL_EVENT + 1));
   const delayMs = Math.floor(random() * 1500);
-  log(`seed ${seed}: ${way}, after progress event ${killAfterEvents} + ${delayMs} ms`);
-  const full = new FullNode("kill");
+  log(`seed ${seed}: ${via === "runner" ? "the runner" : `plain pulumi, ${via} language host`}: ${way}, after progress event ${killAfterEvents} + ${delayMs} ms`);
+  const full = new FullNode(`kill-${via}`);
   const { node } = full;
+  if (via !== "runner") node.host = via;
+  // The converging runs: the runner's, or plain pulumi from a clean environment (nothing of scripts/env.sh).
+  const converge = (command: "up" | "preview"): Promise<RunResult> => (via === "runner" ? node.run(command) : node.cli(command, [], {}, { clean: true }));
   try {
     await full.start();
     const started = Date.now();
-    const run = node.spawnRun("up", {});
+    const run = via === "runner" ? node.spawnRun("up", {}) : node.spawnCli("up");
     let events = 0;
     let output = "";
     let killAt: (() => void) | undefined;
@@ -163,7 +188,9 @@ export async function runKillTrial(seed: number, log: (line: string) => void = (
           // already gone
         }
       };
-      if (way === "kill -9 of the whole run") {
+      if (way === PLAIN_KILL_WAY) {
+        kill(run.pid!, "SIGKILL");
+      } else if (way === "kill -9 of the whole run") {
         kill(-run.pid!, "SIGKILL");
         for (const pid of marked) kill(pid, "SIGKILL");
       } else if (way === "kill -9 of the CLI and the provider hosts") {
@@ -182,12 +209,18 @@ export async function runKillTrial(seed: number, log: (line: string) => void = (
       process.kill(-run.pid!, "SIGKILL");
       throw new Error(`the runner did not exit within 60 s of the kill (${way})\n${output}`);
     }
-    // Provider hosts whose runner died end themselves within a second or so (run-guard.js): wait for that first.
-    if (!(await until(() => survivors(node).length === 0, 15_000))) {
+    // Provider hosts whose runner or CLI died end themselves within a second or so (run-guard.js, and
+    // end-with-parent.js in the provider host and the project's language host): wait for that first. Pulumi's
+    // official language host is Pulumi's code, not this project's: it is named in the log, then killed here.
+    const pulumis: string[] = [];
+    if (!(await until(() => survivors(node, isOfficialLanguageHost).length === 0, 15_000))) {
       const alive = survivors(node);
       for (const p of alive) process.kill(Number(p.split(" ")[0]), "SIGKILL");
       throw new Error(`processes of the killed run outlived it (${way}):\n${alive.join("\n")}`);
     }
+    survivors(node, isOfficialLanguageHost, pulumis);
+    if (pulumis.length > 0) log(`left running by Pulumi's own code (its health check ends it within 5 minutes), killed by the test: ${pulumis.join("; ")}`);
+    for (const p of pulumis) process.kill(Number(p.split(" ")[0]), "SIGKILL");
     // What the killed run left: no readiness file may vouch for a certificate that is not there.
     const leftBehind = readinessProblems(node.secretsRoot);
     if (leftBehind.length > 0) throw new Error(`after the kill: ${leftBehind.join("; ")}`);
@@ -199,11 +232,11 @@ export async function runKillTrial(seed: number, log: (line: string) => void = (
       // not locked
     }
     const upStarted = Date.now();
-    const up = await node.run("up");
+    const up = await converge("up");
     const convergeUpSeconds = (Date.now() - upStarted) / 1000;
     expectOk(up);
     log(`converging up: ${convergeUpSeconds.toFixed(1)} s`);
-    const preview = expectOk(await node.run("preview"));
+    const preview = expectOk(await converge("preview"));
     if (changedNames(preview).length > 0) throw new Error(`the second preview is not a no-op: ${changedNames(preview).join(", ")}\n${preview.stdout}`);
 
     // The store is unsealed, and the keys in custody are the ones that open it.
@@ -217,11 +250,11 @@ export async function runKillTrial(seed: number, log: (line: string) => void = (
     const notReady = services.filter((d) => !existsSync(join(node.secretsRoot, d.name, "ready"))).map((d) => d.name);
     if (notReady.length > 0) throw new Error(`after converging, no readiness file for ${notReady.join(", ")}`);
     if (survivors(node).length > 0) throw new Error(`processes of the converging runs outlived them: ${survivors(node).join("; ")}`);
-    return { seed, way, killAfterEvents, delayMs, killed, killedAtSeconds, convergeUpSeconds };
+    return { seed, via, way, killAfterEvents, delayMs, killed, killedAtSeconds, convergeUpSeconds };
   } catch (err) {
     // At the end of the message, where a truncated CI log still shows it: the servers' own words (a port someone
     // else took, a certificate refused) and how to replay the trial.
-    if (err instanceof Error) err.message += `\n${full.serverLogTails()}\nreplay: EDGE_KILL_SEED=${seed} EDGE_KILL_TRIALS=1 (${way}, after progress event ${killAfterEvents} + ${delayMs} ms)`;
+    if (err instanceof Error) err.message += `\n${full.serverLogTails()}\nreplay: EDGE_KILL_SEED=${seed} EDGE_KILL_TRIALS=1 (${via}: ${way}, after progress event ${killAfterEvents} + ${delayMs} ms)`;
     throw err;
   } finally {
     for (const p of survivors(node)) {

@@ -1,6 +1,6 @@
 // The pack's entry point, plain JavaScript on purpose: the SDK's cmd/run-policy-pack registers its vendored
 // ts-node (type checking) for .ts files, which clashes with tsx, the loader of this project's TypeScript
-// everywhere else (NODE_OPTIONS, scripts/env.sh). Registering tsx again puts it in front of ts-node for the
+// everywhere else. Registering tsx again puts it in front of ts-node for the
 // pack's own files. (tsx's namespaced `require` API would load a second copy of the SDK's protobuf classes,
 // which gRPC then refuses to serialize.)
 require("tsx/cjs/api").register();
