@@ -21,6 +21,9 @@ const STORE = {
   token: "pulumi-nodejs:dynamic/edge-security:ServiceSecretToken",
   credentials: "pulumi-nodejs:dynamic/edge-security:ServiceDbCredentials",
   tls: "pulumi-nodejs:dynamic/edge-security:SecretStoreCertificate",
+  identityEngine: "pulumi-nodejs:dynamic/edge-security:SecretStoreIdentityEngine",
+  identity: "pulumi-nodejs:dynamic/edge-security:ServiceIdentity",
+  known: "pulumi-nodejs:dynamic/edge-security:KnownSecret",
 };
 
 /** Fake outputs of the PKI's resources, derived from their names and inputs. */
@@ -239,5 +242,35 @@ describe("EdgeNode resource graph (Pulumi mocks)", { timeout: 120_000 }, () => {
     expect(JSON.parse(find(T.file, "svc-b-ready").inputs.content)).toEqual({ service: "svc-b", certificateSerial: "serial-svc-b-cert", rotation: { token: 2 } });
     // The store's own service holds no token or password: its readiness file changes only with its certificate.
     expect(JSON.parse(find(T.file, "secretstore-ready").inputs.content)).toEqual({ service: "secretstore", certificateSerial: "serial-secretstore-cert" });
+  });
+
+  it("with layout edgex4: KV v1, one identity per client service (secrets marked, replaced old-first), known secrets, readiness after both", async () => {
+    const raw = {
+      layout: "edgex4",
+      secretsRoot: "/run/u",
+      services: [{ name: "secretstore" }, { name: "core-data", owner: { uid: 2002, gid: 2001 } }, { name: "core-command" }],
+      secretStore: { custodyDir: "/var/lib/u" },
+      rotation: { tokens: 2, services: { "core-data": { password: 3 } } },
+    };
+    const { find, count, registrations, services } = await buildNode(await config(raw), undefined, pulumi.secret("custody-secret-custody-secret-custody"));
+    expect(count(STORE.token)).toBe(0);
+    expect(count(STORE.credentials)).toBe(0);
+    expect(count(STORE.identity)).toBe(2);
+    expect(find(STORE.kv, "secret-store-kv").inputs).toMatchObject({ mount: "secret", version: "1" });
+    expect(find(STORE.identityEngine, "secret-store-identity").inputs).toMatchObject({ userpassPath: "userpass", keyName: "edgex-identity", algorithm: "ES384", issuerClaim: "/v1/identity/oidc" });
+    const identity = find(STORE.identity, "core-data-store-identity");
+    expect(identity.inputs).toMatchObject({ service: "core-data", policyName: "edgex-service-core-data", period: "1h", tokenFile: "/run/u/core-data/secrets-token.json", uid: 2002, gid: 2001, rotation: 2, oidcKey: "edgex-identity", oidcClientId: "edgex", oidcTtlSeconds: 900, tokenRole: true });
+    expect(identity.additionalSecretOutputs).toEqual(expect.arrayContaining(["unsealKeys", "password", "token", "tokenFileContent"]));
+    expect(identity.deleteBeforeReplace).toBe(true);
+    const postgres = find(STORE.known, "core-data-postgres-secret");
+    expect(postgres.inputs).toMatchObject({ kvVersion: "1", username: "core_data", rotation: 3, paths: ["edgex/core-data/postgres", "edgex/security-bootstrapper-postgres/core-data/postgres"] });
+    expect(postgres.additionalSecretOutputs).toEqual(expect.arrayContaining(["unsealKeys", "password"]));
+    const bus = find(STORE.known, "message-bus-secret");
+    expect(bus.inputs.paths).toEqual(["edgex/core-command/message-bus", "edgex/core-data/message-bus", "edgex/security-bootstrapper-messagebus/message-bus"]);
+    expect(find(T.file, "core-data-ready").dependencies).toEqual(expect.arrayContaining([identity.urn, postgres.urn, bus.urn]));
+    expect(find(T.file, "core-command-ready").dependencies).not.toContain(postgres.urn);
+    expect(registrations.some((r) => r.name === "secretstore-store-identity")).toBe(false);
+    expect(services["core-data"]).toMatchObject({ secretPath: "secret/edgex/core-data", dbCredentials: { entry: "postgres" } });
+    expect(services["core-command"].dbCredentials).toBeUndefined();
   });
 });

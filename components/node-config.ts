@@ -195,7 +195,9 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     if (!ownStore) fail(["secretStore"], "is required with layout edgex4 (EdgeX services get their tokens and secrets from it)");
     if (parsed.data.gateway) fail(["gateway"], "is not supported with layout edgex4 yet: EdgeX's gateway (proxy-setup, proxy-auth) is not modelled; leave it out");
     const rawStore = (raw.secretStore ?? {}) as Record<string, unknown>;
-    const clients = services.filter((s) => s.name !== ownStore!.service).map((s) => ({ name: s.name, rotation: parsed.data.rotation ? serviceRotation(parsed.data.rotation, s.name) : undefined }));
+    const clients = services
+      .map((s, index) => ({ name: s.name, index: index < parsed.data.services.length ? index : undefined, rotation: parsed.data.rotation ? serviceRotation(parsed.data.rotation, s.name) : undefined }))
+      .filter((s) => s.name !== ownStore!.service);
     secretStore = edgexSecretStore(edgex, ownStore!, rawStore, clients, fail);
   }
   if (pki.ca.source === "import" && !pki.ca.importDir) throw new ConfigError(`${keyPath(["pki", "ca", "importDir"])}: is required when pki.ca.source is "import"`);

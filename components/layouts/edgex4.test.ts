@@ -71,7 +71,7 @@ describe("layout edgex4", () => {
   });
 
   it("refuses, in one line naming the input: a service name EdgeX cannot use, a username collision, another KV mount, settings of the default layout", () => {
-    expect(oneLine(base({}, ["secretstore", "Core-Data"]))).toMatch(/^edge-security:services: "Core-Data" is not an EdgeX service key/);
+    expect(oneLine(base({}, ["secretstore", "Core-Data"]))).toMatch(/^edge-security:services\[1\]\.name: "Core-Data" is not an EdgeX service key/);
     expect(oneLine(base({ edgex: { addSecretstoreTokens: ["bad.name"] } }))).toMatch(/^edge-security:edgex\.addSecretstoreTokens\[0\]: "bad\.name" is not an EdgeX service key/);
     expect(oneLine(base({ edgex: { addKnownSecrets: { postgres: ["core_data"] } } }, ["secretstore", "core-data"]))).toMatch(/^edge-security:edgex\.addKnownSecrets\.postgres\[0\]: "core_data" is not an EdgeX service key/);
     expect(oneLine(base({ edgex: { addKnownSecrets: { postgres: ["core-datax"] } } }, ["secretstore", "core-data"]))).toMatch(/^edge-security:edgex\.addKnownSecrets\.postgres\[0\]: "core-datax" is not in services/);

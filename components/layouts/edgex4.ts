@@ -110,7 +110,7 @@ export function edgexExtraServices(edgex: EdgexConfig, serviceNames: string[]): 
  * The secret store's settings for the EdgeX 4 layout. `store` is the parsed secretStore section, `raw` what the
  * stack wrote in it (to tell a default from a choice), `services` every service but none of the store's own.
  */
-export function edgexSecretStore(edgex: EdgexConfig, store: SecretStoreConfig, raw: Record<string, unknown>, services: { name: string; rotation?: { password?: number } }[], fail: Fail): SecretStoreConfig {
+export function edgexSecretStore(edgex: EdgexConfig, store: SecretStoreConfig, raw: Record<string, unknown>, services: { name: string; index?: number; rotation?: { password?: number } }[], fail: Fail): SecretStoreConfig {
   if (raw.kvMount !== undefined && store.kvMount !== EDGEX_KV_MOUNT) fail(["secretStore", "kvMount"], `must be "${EDGEX_KV_MOUNT}" (or unset) with layout edgex4: EdgeX services read ${EDGEX_KV_MOUNT}/${EDGEX_PATH_PREFIX}/<service>`);
   if (raw.pathPrefix !== undefined && store.pathPrefix !== EDGEX_PATH_PREFIX) fail(["secretStore", "pathPrefix"], `must be "${EDGEX_PATH_PREFIX}" (or unset) with layout edgex4: EdgeX services read ${EDGEX_KV_MOUNT}/${EDGEX_PATH_PREFIX}/<service>`);
   if (raw.tokenPeriod !== undefined) fail(["secretStore", "tokenPeriod"], "is edgex.tokenPeriod with layout edgex4 (EdgeX's default: 1h)");
@@ -119,7 +119,7 @@ export function edgexSecretStore(edgex: EdgexConfig, store: SecretStoreConfig, r
   if (Object.keys(store.dbUsernames).length > 0) fail(["secretStore", "dbUsernames"], "is not used with layout edgex4: EdgeX's own usernames apply (the service key for edgex.addKnownSecrets.postgres)");
   const names = services.map((s) => s.name);
   services.forEach((s) => {
-    if (!SERVICE_KEY.test(s.name)) fail(["services"], `${JSON.stringify(s.name)} is not an EdgeX service key (lower-case letters, digits and '-'): with layout edgex4 each service's name is its key in the secret store`);
+    if (!SERVICE_KEY.test(s.name)) fail(s.index === undefined ? ["services"] : ["services", s.index, "name"], `${JSON.stringify(s.name)} is not an EdgeX service key (lower-case letters, digits and '-'): with layout edgex4 each service's name is its key in the secret store`);
   });
   for (const kind of ["postgres", "message-bus", "redisdb"] as const) {
     edgex.addKnownSecrets[kind].forEach((s, i) => {
