@@ -16,9 +16,7 @@ interface Outputs extends Inputs {
 const REPLACE_ON = ["host", "port", "role", "database"] as const;
 const UPDATE_ON = ["password", "adminUser", "adminPassword", "adminDatabase", "connectTimeoutMs"] as const;
 
-function server(p: Inputs): import("./postgres").PostgresServer {
-  return { host: p.host, port: p.port, adminUser: p.adminUser, adminPassword: p.adminPassword, adminDatabase: p.adminDatabase, connectTimeoutMs: p.connectTimeoutMs };
-}
+const server = (p: Inputs) => pg.serverOf(p);
 
 export const provider = implement<Inputs, Outputs>({
   async check(_olds, news) {

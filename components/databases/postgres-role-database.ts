@@ -5,7 +5,8 @@
 import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
 
-export interface PostgresRoleDatabaseInputs {
+/** The server and its admin login: the inputs every PostgreSQL resource here starts with. */
+export interface PostgresAdminInputs {
   host: pulumi.Input<string>;
   port: pulumi.Input<number>;
   adminUser: pulumi.Input<string>;
@@ -13,6 +14,9 @@ export interface PostgresRoleDatabaseInputs {
   adminPassword?: pulumi.Input<string>;
   adminDatabase: pulumi.Input<string>;
   connectTimeoutMs: pulumi.Input<number>;
+}
+
+export interface PostgresRoleDatabaseInputs extends PostgresAdminInputs {
   role: pulumi.Input<string>;
   /** A secret. */
   password: pulumi.Input<string>;

@@ -7,15 +7,9 @@
 // stay (they are shared).
 import * as pulumi from "../shared/pulumi";
 import { ThinResource, thinProvider } from "../shared/dynamic-resource";
+import type { PostgresAdminInputs } from "./postgres-role-database";
 
-export interface PostgresSchemaRoleInputs {
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  adminUser: pulumi.Input<string>;
-  /** A secret; absent for trust or peer authentication. */
-  adminPassword?: pulumi.Input<string>;
-  adminDatabase: pulumi.Input<string>;
-  connectTimeoutMs: pulumi.Input<number>;
+export interface PostgresSchemaRoleInputs extends PostgresAdminInputs {
   /** The shared database. */
   database: pulumi.Input<string>;
   /** The group role (CONNECT, CREATE on the database) the role joins. */

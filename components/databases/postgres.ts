@@ -34,6 +34,11 @@ export interface RoleAndDatabase {
 /** What `inspectRoleAndDatabase` finds, "intact" when everything is as `ensureRoleAndDatabase` left it. */
 export type RoleDatabaseState = "intact" | "role-missing" | "role-attributes-changed" | "password-changed" | "database-missing" | "database-owner-changed";
 
+/** The admin connection of a resource's inputs (every PostgreSQL resource carries these six). */
+export function serverOf(p: PostgresServer): PostgresServer {
+  return { host: p.host, port: p.port, adminUser: p.adminUser, adminPassword: p.adminPassword, adminDatabase: p.adminDatabase, connectTimeoutMs: p.connectTimeoutMs };
+}
+
 /** A failure worth one line to the user (unreachable server, refused credentials, a name taken by someone else). */
 export class PostgresError extends EdgeError {
   constructor(message: string) {
@@ -151,6 +156,29 @@ async function databaseOwner(client: PoolClient, database: string): Promise<stri
 
 const hasExtraPowers = (row: RoleRow) => row.rolsuper || !row.rolcanlogin || row.rolcreaterole || row.rolcreatedb || row.rolreplication;
 
+/** The role's row; refuses a superuser unless `repair` (the resource already owns the role). */
+async function refuseSuperuser(client: PoolClient, role: string, opts: { repair?: boolean }): Promise<RoleRow | undefined> {
+  const existing = await roleRow(client, role);
+  if (existing?.rolsuper && !opts.repair) {
+    throw new PostgresError(`PostgreSQL role ${JSON.stringify(role)} already exists and is a superuser: refusing to adopt it as a service role`);
+  }
+  return existing;
+}
+
+/** Makes the role LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION with the password (a verifier in the SQL). */
+async function ensureLoginRole(client: PoolClient, spec: { role: string; password: string }, existing: RoleRow | undefined): Promise<void> {
+  const role = escapeIdentifier(spec.role);
+  const attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION";
+  if (!existing) {
+    await client.query(`CREATE ROLE ${role} WITH ${attributes} PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
+    return;
+  }
+  if (hasExtraPowers(existing)) await client.query(`ALTER ROLE ${role} WITH ${attributes}`);
+  if (!storedPasswordMatches(existing.rolpassword, spec.password, spec.role)) {
+    await client.query(`ALTER ROLE ${role} WITH PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
+  }
+}
+
 /**
  * Makes the role (LOGIN, not superuser, no CREATEDB/CREATEROLE/REPLICATION, the given password) and its database
  * (owned by the role; CONNECT and TEMPORARY revoked from PUBLIC, so other roles cannot connect). Adopts what exists
@@ -161,19 +189,7 @@ export async function ensureRoleAndDatabase(server: PostgresServer, spec: RoleAn
   await withAdmin(server, async (client) => {
     const role = escapeIdentifier(spec.role);
     const database = escapeIdentifier(spec.database);
-    const existing = await roleRow(client, spec.role);
-    if (existing?.rolsuper && !opts.repair) {
-      throw new PostgresError(`PostgreSQL role ${JSON.stringify(spec.role)} already exists and is a superuser: refusing to adopt it as a service role`);
-    }
-    const attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION";
-    if (!existing) {
-      await client.query(`CREATE ROLE ${role} WITH ${attributes} PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
-    } else {
-      if (hasExtraPowers(existing)) await client.query(`ALTER ROLE ${role} WITH ${attributes}`);
-      if (!storedPasswordMatches(existing.rolpassword, spec.password, spec.role)) {
-        await client.query(`ALTER ROLE ${role} WITH PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
-      }
-    }
+    await ensureLoginRole(client, spec, await refuseSuperuser(client, spec.role, opts));
     const owner = await databaseOwner(client, spec.database);
     if (owner === undefined) {
       // CREATE DATABASE cannot run in a transaction block; pg sends it as a single simple statement.
@@ -241,8 +257,6 @@ export type SchemaRoleState =
   | "schema-missing"
   | "schema-grant-missing";
 
-const SCHEMA_ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION";
-
 async function roleExists(client: PoolClient, role: string): Promise<boolean> {
   return (await client.query("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", [role])).rowCount === 1;
 }
@@ -289,10 +303,7 @@ export async function ensureSchemaRole(server: PostgresServer, spec: SchemaRole,
   const group = escapeIdentifier(spec.group);
   const database = escapeIdentifier(spec.database);
   await withAdmin(server, async (client) => {
-    const existing = await roleRow(client, spec.role);
-    if (existing?.rolsuper && !opts.repair) {
-      throw new PostgresError(`PostgreSQL role ${JSON.stringify(spec.role)} already exists and is a superuser: refusing to adopt it as a service role`);
-    }
+    const existing = await refuseSuperuser(client, spec.role, opts);
     // What the roles share, once at a time across every process that manages this database.
     await client.query("SELECT pg_catalog.pg_advisory_lock(pg_catalog.hashtext($1))", [`edge-security:shared-database:${spec.database}`]);
     try {
@@ -310,14 +321,7 @@ export async function ensureSchemaRole(server: PostgresServer, spec: SchemaRole,
     } finally {
       await client.query("SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtext($1))", [`edge-security:shared-database:${spec.database}`]);
     }
-    if (!existing) {
-      await client.query(`CREATE ROLE ${role} WITH ${SCHEMA_ROLE_ATTRIBUTES} PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
-    } else {
-      if (hasExtraPowers(existing)) await client.query(`ALTER ROLE ${role} WITH ${SCHEMA_ROLE_ATTRIBUTES}`);
-      if (!storedPasswordMatches(existing.rolpassword, spec.password, spec.role)) {
-        await client.query(`ALTER ROLE ${role} WITH PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`);
-      }
-    }
+    await ensureLoginRole(client, spec, existing);
     if (!(await isMember(client, spec.role, spec.group))) await client.query(`GRANT ${group} TO ${role}`);
   });
   // The schema lives in the shared database: another connection.

@@ -59,7 +59,8 @@ version="$(awk '$1 == "edgex-go" { sub(/^v/, "", $3); print $3 }' "$edgex/COMMIT
 echo "edgex: building ${SERVICES[*]} $version from $edgex/src; first time: a few minutes" >&2
 EDGEX_VERSION="$version" WORK_DIR="$work/services" NICE=19 bash "$edgex/build.sh" "$edgex/src" "$out" "${SERVICES[@]}" >&2
 
-# The tests' client: go-mod-secrets unmodified, through the same replace directives as the services.
+# The tests' client: go-mod-secrets unmodified, through the same replace directives as the services; every other
+# module is pinned by the client's committed go.sum (-mod=readonly: a missing or different entry fails the build).
 echo "edgex: building edgex-client (go-mod-secrets)" >&2
 cp -R "$client" "$work/client"
 cd "$work/client"
@@ -67,7 +68,7 @@ for d in "$edgex/src"/go-mod-*; do
 	[[ -f "$d/go.mod" ]] || continue
 	go mod edit -replace "$(awk '$1 == "module" { print $2; exit }' "$d/go.mod")=$d"
 done
-GOFLAGS=-mod=mod nice -n 19 go build -trimpath -ldflags "-s -w" -o "$out/edgex-client.tmp" .
+GOFLAGS=-mod=readonly nice -n 19 go build -trimpath -ldflags "-s -w" -o "$out/edgex-client.tmp" .
 mv -f "$out/edgex-client.tmp" "$out/edgex-client"
 
 printf '%s\n' "$stamp" >"$out/stamp"
