@@ -49,7 +49,7 @@ describe("layout eii3", () => {
     // Without the switch, or with "default", the store is as before.
     expect(parseNodeConfig({ services: SERVICES, configStore: { defaultConfigFile: configFile() } }).configStore!.layout).toBeUndefined();
     expect(parseNodeConfig({ layout: "default", services: SERVICES, configStore: {} }).configStore!.layout).toBeUndefined();
-    expect(() => parseNodeConfig({ layout: "eii", services: SERVICES })).toThrow('edge-security:layout: must be "default", "edgex4" or "eii3"');
+    expect(() => parseNodeConfig({ layout: "eii", services: SERVICES })).toThrow("edge-security:layout: must be one of default, edgex4, eii3");
   });
 
   it("a client whose cert_type has no zmq gets no keys, and then no zmq_tcp interface may need them", () => {
