@@ -3,14 +3,14 @@
 // in a PGPASSFILE only. Two fleet runners, each in its own project folder and home (as on two machines), split one
 // fleet; one is killed with SIGKILL mid-node and the other takes that node over. Results are checked with openssl,
 // psql and `pulumi stack export`.
-import { ChildProcess } from "node:child_process";
+import { ChildProcess, execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { markedProcesses } from "../../bin/run-processes";
 import { byStack, FleetProject, parseReport } from "../support/fleet-project";
-import { expectOk, openssl, TestNode } from "../support/harness";
+import { expectOk, openssl, PROJECT_ROOT, TestNode } from "../support/harness";
 import { sql } from "../support/postgres-server";
 import { StateBackendServer } from "../support/state-backend-server";
 
@@ -133,7 +133,7 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
 
   it("keeps the state in the backend encrypted with the stack's passphrase, and the backend's password out of it and the logs", async () => {
     const owner = { ...server.admin("fleet_state"), user: server.stateRole, password: server.statePassword };
-    const rows = (await sql(owner, "SELECT key || ' ' || pg_column_compression(data) || ' ' || (data->>'data') FROM pulumi_state WHERE key LIKE '.pulumi/stacks/%.json'")).split("\n");
+    const rows = (await sql(owner, "SELECT key || ' ' || pg_column_compression(data) || ' ' || (data->>'data') FROM pulumi_state WHERE key LIKE '%/.pulumi/stacks/%.json'")).split("\n");
     expect(rows.length).toBe(NODES.length);
     for (const row of rows) {
       const [key, compression, data] = row.split(" ");
@@ -159,6 +159,16 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
       const preview = expectOk(await node.cli("preview"));
       expect(preview.steps).toEqual([]);
       expect(node.exportState()).not.toContain(server.statePassword);
+      // `npm run pulumi` (scripts/pulumi.sh) on the same backend, from another folder: it lists the fleet's stacks
+      // and this one, and leaves no folder named after the URL behind (it used to mkdir -p the URL).
+      const cwd = mkdtempSync(join(tmpdir(), "edge-npm-pulumi-"));
+      try {
+        const listed = execFileSync("bash", [join(PROJECT_ROOT, "scripts/pulumi.sh"), "stack", "ls", "--json"], { cwd, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "x", ...server.env("fleet_state") } });
+        expect((JSON.parse(listed) as { name: string }[]).map((s) => s.name).sort()).toEqual([...NODES, "one"].sort());
+        expect(readdirSync(cwd)).toEqual([]);
+      } finally {
+        rmSync(cwd, { recursive: true, force: true });
+      }
     } finally {
       node.cleanup();
     }
