@@ -8,6 +8,7 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_HOME="${PULUMI_HOME:-$EDGE_TOOLS/pulumi-home}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$EDGE_ROOT/.state}"
+case "$PULUMI_BACKEND_URL" in postgres*) export PULUMI_DIY_BACKEND_PARALLEL="${PULUMI_DIY_BACKEND_PARALLEL:-1}" ;; esac # below 10: Pulumi's postgres backend deadlocks listing stacks on <6 cores (docs/state-backend.md)
 # Every Node process the CLI starts (the program, the dynamic-provider host) loads tsx: the program and the
 # clients the providers require are TypeScript, with no build step. Only once npm has installed it: before the
 # first set-up a --require of a missing file would stop every node process, the set-up's own included (scripts

@@ -163,7 +163,7 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
       // and this one, and leaves no folder named after the URL behind (it used to mkdir -p the URL).
       const cwd = mkdtempSync(join(tmpdir(), "edge-npm-pulumi-"));
       try {
-        const listed = execFileSync("bash", [join(PROJECT_ROOT, "scripts/pulumi.sh"), "stack", "ls", "--json"], { cwd, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "x", ...server.env("fleet_state") } });
+        const listed = execFileSync("bash", [join(PROJECT_ROOT, "scripts/pulumi.sh"), "stack", "ls", "--json"], { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "x", ...server.env("fleet_state") } });
         expect((JSON.parse(listed) as { name: string }[]).map((s) => s.name).sort()).toEqual([...NODES, "one"].sort());
         expect(readdirSync(cwd)).toEqual([]);
       } finally {
