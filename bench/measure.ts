@@ -82,7 +82,7 @@ export async function upAndPreview(node: TestNode, env: Record<string, string> =
   const [up, upSeconds] = await timed(async () => expectOk(await node.cli("up", [], env)));
   const previews: number[] = [];
   for (let i = 0; i < PREVIEW_RUNS; i++) {
-    const [preview, previewSeconds] = await timed(async () => expectOk(await node.cli("preview")));
+    const [preview, previewSeconds] = await timed(async () => expectOk(await node.cli("preview", [], env)));
     if (preview.steps.length !== 0) throw new Error(`no-op preview of ${node.stack} planned changes`);
     previews.push(previewSeconds);
   }
@@ -145,8 +145,8 @@ export function sameStateFloorNode(node: TestNode): TestNode {
 }
 
 /** A project folder running bench/floor/index.ts (do-nothing dynamic resources) with `count` resources, on the harness. */
-export function floorNode(count: number): TestNode {
-  return runningFloorProgram(new TestNode("floor"), "bench/floor/index.ts", { "floor:count": count });
+export function floorNode(count: number, inputBytes = 0): TestNode {
+  return runningFloorProgram(new TestNode("floor"), "bench/floor/index.ts", { "floor:count": count, ...(inputBytes > 0 ? { "floor:inputBytes": inputBytes } : {}) });
 }
 
 /** `node`'s project folder with `program` (a path in the project) as its index.ts and `config` as its stack's config. */

@@ -1,4 +1,5 @@
 // npm run fleet -- <preview|up|refresh> (--stacks a,b,c | --all) [--concurrency N] [--resume] [--json] [--cwd DIR] [--policy-pack DIR ...]
+// npm run fleet -- status [--json] [--cwd DIR]: which node is done, running, failed or waiting (components/fleet/status.ts)
 // Runs one command over many node stacks of one project: components/fleet/runner.ts. The live display goes to
 // stderr; the summary table (or, with --json, the report) to stdout. Exit status: 0 every node ok, 1 a node
 // failed, 2 a usage mistake, 128+n a signal stopped the run.
@@ -6,10 +7,16 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { UsageError } from "./automation";
 import { FleetUsageError, parseFleetArgs } from "../components/fleet/args";
 import { failureLines, FleetReport, reportJson, runFleet, summaryTable } from "../components/fleet/runner";
+import { readFleetStatus, statusTable } from "../components/fleet/status";
 
 const SIGNAL_STATUS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "status") {
+    const { status, json } = await readFleetStatus(argv.slice(1));
+    process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : `${statusTable(status)}\n`);
+    return 0;
+  }
   const args = parseFleetArgs(argv);
   const print = (report: FleetReport) => process.stdout.write(args.json ? `${reportJson(report)}\n` : `${summaryTable(report.nodes)}\n`);
   const report = await runFleet(args, { progress: process.stderr, reportNow: print });

@@ -8,6 +8,7 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_HOME="${PULUMI_HOME:-$EDGE_TOOLS/pulumi-home}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$EDGE_ROOT/.state}"
+case "$PULUMI_BACKEND_URL" in postgres*) export PULUMI_DIY_BACKEND_PARALLEL="${PULUMI_DIY_BACKEND_PARALLEL:-1}" ;; esac # below 10: Pulumi's postgres backend deadlocks listing stacks on <6 cores (docs/state-backend.md)
 # No NODE_OPTIONS: the CLI needs none. Pulumi.yaml gives the program tsx (`nodeargs`) and names the project's
 # dynamic-provider host (`plugins.providers`), which loads tsx itself; vitest loads it for the tests
 # (vitest.config.ts), the runner for its CLI (bin/automation.ts).

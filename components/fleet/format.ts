@@ -43,6 +43,7 @@ const STATE_WORD: Record<NodeState, string> = {
   skipped: "skipped",
   cancelled: "cancelled",
   "not started": "not started",
+  held: "held",
 };
 
 /** One node's progress line, e.g. "node-03  running  12/30 resources  7.1s". */
@@ -57,7 +58,9 @@ export function progressLine(view: NodeView, width: number, now: number): string
     case "failed":
       return `${name}  ${state}  ${view.error ?? "failed"}  ${formatDuration(view.seconds ?? 0)}`;
     case "skipped":
-      return `${name}  ${state}  converged in run ${view.convergedIn ?? "?"}`;
+      return view.runner ? `${name}  ${state}  done by runner ${view.runner}` : `${name}  ${state}  converged in run ${view.convergedIn ?? "?"}`;
+    case "held":
+      return `${name}  ${state}  by runner ${view.runner ?? "?"}; waiting for it`;
     case "cancelled":
       return `${name}  ${state}  ${view.done}/${view.seen} resources when stopped  ${formatDuration(view.seconds ?? 0)}`;
     default:
@@ -67,7 +70,7 @@ export function progressLine(view: NodeView, width: number, now: number): string
 
 /** "3 ok, 1 failed, 2 running, 4 waiting" in a fixed order, zero counts left out. */
 export function countsLine(views: NodeView[]): string {
-  const order: NodeState[] = ["ok", "skipped", "failed", "running", "pending", "cancelled", "not started"];
+  const order: NodeState[] = ["ok", "skipped", "failed", "running", "held", "pending", "cancelled", "not started"];
   return order
     .map((s) => [s, views.filter((v) => v.state === s).length] as const)
     .filter(([, n]) => n > 0)
@@ -90,7 +93,7 @@ export function progressFrame(title: string, views: NodeView[], rows: number, no
 
 /** The table printed at the end: node, result, changes, duration; then each failure's error on one line. */
 export function summaryTable(views: NodeView[]): string {
-  const rows = views.map((v) => [v.stack, STATE_WORD[v.state], v.state === "ok" ? formatChanges(v.changes) : v.state === "skipped" ? "(converged earlier)" : "-", v.seconds === undefined ? "-" : formatDuration(v.seconds)]);
+  const rows = views.map((v) => [v.stack, STATE_WORD[v.state], v.state === "ok" ? formatChanges(v.changes) : v.state === "skipped" ? (v.runner ? `(done by ${v.runner})` : "(converged earlier)") : "-", v.seconds === undefined ? "-" : formatDuration(v.seconds)]);
   const head = ["node", "result", "changes", "duration"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();

@@ -11,9 +11,11 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
+import { parse as parseYaml } from "yaml";
 import type { FleetCommand } from "./args";
 
-export type NodeState = "pending" | "running" | "ok" | "failed" | "skipped" | "cancelled" | "not started";
+/** "held": another runner of a shared backend runs the node now (claims.ts); this one waits for it. */
+export type NodeState = "pending" | "running" | "ok" | "failed" | "skipped" | "cancelled" | "not started" | "held";
 
 export interface NodeRecord {
   state: NodeState;
@@ -28,6 +30,8 @@ export interface NodeRecord {
   configDigest?: string;
   /** The run in which the node last converged (this one, or an earlier one for a skipped node). */
   convergedIn?: string;
+  /** Shared backend: the runner that ran the node, when it is another one (host:pid). */
+  runner?: string;
 }
 
 export interface Journal {
@@ -47,6 +51,18 @@ export interface Journal {
 /** sha256 of a stack config file ("" when it is missing). */
 export function configDigest(file: string): string {
   return existsSync(file) ? createHash("sha256").update(readFileSync(file)).digest("hex") : "";
+}
+
+/**
+ * sha256 of a stack's settings (the config file's `config` section, keys sorted), for runners that share a backend:
+ * each has its own copy of the file, and the CLI writes the stack's encryption salt (and its own YAML layout) into
+ * a copy the first time it runs the stack there, which changes the file but not the node.
+ */
+export function settingsDigest(file: string): string {
+  if (!existsSync(file)) return "";
+  const sorted = (v: unknown): unknown => (Array.isArray(v) ? v.map(sorted) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sorted(x)])) : v);
+  const parsed = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: unknown };
+  return createHash("sha256").update(JSON.stringify(sorted(parsed.config ?? {}))).digest("hex");
 }
 
 /** Where a project's fleet journal and run logs live: `<backend folder>/fleet/<digest of the project folder>/`. */

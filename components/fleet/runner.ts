@@ -4,6 +4,7 @@
 // nodes running side by side were not kept apart (one node failed with another node's config error). One node's failure stops no other; a signal stops the run cleanly; the journal
 // (journal.ts) lets `--resume` skip the nodes that converged.
 import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
@@ -11,8 +12,10 @@ import { backendDir, backendUrl, openProjectStack, projectPulumiCommand, PROJECT
 import { killOrphansOf, killRun, newRunId, stackMarker } from "../../bin/run-processes";
 import { FleetArgs, FleetCommand, FleetUsageError } from "./args";
 import { changeCount, failureLines, NodeView, oneLineError, policyViolation, summaryTable } from "./format";
-import { configDigest, convergedNodes, Journal, journalDir, NodeRecord, readJournal, writeJournal } from "./journal";
+import { configDigest, convergedNodes, settingsDigest, Journal, journalDir, NodeRecord, readJournal, writeJournal } from "./journal";
 import { ProgressDisplay, ProgressStream } from "./progress";
+import { FleetClaims, NodeClaim, NodeRow } from "./claims";
+import { postgresBackend, StateBackendError } from "./state-backend";
 
 export interface FleetReport {
   runId: string;
@@ -22,6 +25,8 @@ export interface FleetReport {
   journalFile: string;
   logDir: string;
   nodes: NodeView[];
+  /** Shared backend: the run this runner took part in (with other runners, maybe) and this runner's name. */
+  shared?: { runId: string; runner: string; joined: boolean };
 }
 
 export interface FleetIo {
@@ -35,11 +40,11 @@ export interface FleetIo {
 const KEPT_LOG_RUNS = 5;
 
 /** The stack config folder of a project (Pulumi.yaml's stackConfigDir) and the stacks named by a config file there. */
-async function stackConfigs(projectDir: string): Promise<{ dir: string; stacks: string[] }> {
+export async function stackConfigs(projectDir: string): Promise<{ dir: string; stacks: string[]; project: string }> {
   if (!existsSync(join(projectDir, "Pulumi.yaml"))) throw new FleetUsageError(`--cwd: ${projectDir} has no Pulumi.yaml (not a project folder)`);
   const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiCommand: await projectPulumiCommand() });
   // Pulumi.yaml's stackConfigDir is not in the SDK's ProjectSettings type, but the parsed settings carry it.
-  const settings = (await ws.projectSettings()) as { stackConfigDir?: string };
+  const settings = (await ws.projectSettings()) as { name: string; stackConfigDir?: string };
   const dir = join(projectDir, settings.stackConfigDir ?? ".");
   const stacks = existsSync(dir)
     ? readdirSync(dir)
@@ -47,7 +52,7 @@ async function stackConfigs(projectDir: string): Promise<{ dir: string; stacks: 
         .filter((s): s is string => s !== undefined)
         .sort()
     : [];
-  return { dir, stacks };
+  return { dir, stacks, project: settings.name };
 }
 
 /** Whether `pid` is a live fleet runner (a journal left by a SIGKILLed run names a pid that may be reused). */
@@ -90,14 +95,23 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
   const missing = stacks.find((s) => !existsSync(configFile(s)));
   if (missing !== undefined) throw new FleetUsageError(`--stacks: ${missing} has no stack config file (${configFile(missing)})`);
 
+  let shared;
+  try {
+    shared = postgresBackend(backendUrl());
+  } catch (err) {
+    if (err instanceof StateBackendError) throw new FleetUsageError(err.message);
+    throw err;
+  }
+
   // The journal lives beside the state: in the file backend's folder, else in the project's .state folder.
   const dir = journalDir(backendDir() ?? join(projectDir, ".state"), projectDir);
   const previous = readJournal(dir);
-  if (previous && !previous.finishedAt && fleetRunnerAlive(previous.pid)) {
+  // With a shared backend, runners of one project meet there (claims.ts) instead of in this machine's journal.
+  if (!shared && previous && !previous.finishedAt && fleetRunnerAlive(previous.pid)) {
     throw new FleetUsageError(`another fleet run of this project is going on (pid ${previous.pid}, run ${previous.runId}); wait for it or stop it first`);
   }
   let skip = new Map<string, string>();
-  if (args.resume) {
+  if (args.resume && !shared) {
     if (!previous) throw new FleetUsageError(`--resume: no earlier fleet run of this project to resume (no journal in ${dir})`);
     if (previous.command !== args.command) throw new FleetUsageError(`--resume: the earlier run (${previous.runId}) was \`${previous.command}\`, not \`${args.command}\``);
     skip = convergedNodes(previous, args.command, stacks, (s) => configDigest(configFile(s)));
@@ -105,6 +119,17 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
 
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${process.pid}`;
+  const runner = `${hostname()}:${process.pid}`;
+  let claims: FleetClaims | undefined;
+  let sharedRun: FleetReport["shared"];
+  if (shared) {
+    try {
+      claims = await FleetClaims.open(shared, configs.project, runner);
+      sharedRun = { ...(await claims.joinRun(args.command, args.resume, runId)), runner };
+    } catch (err) {
+      throw new FleetUsageError(`the shared backend ${shared.display}: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
   const logDir = join(dir, "logs", runId);
   mkdirSync(logDir, { recursive: true, mode: 0o700 });
   pruneLogs(join(dir, "logs"), runId);
@@ -138,6 +163,7 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
       // The queued nodes see the flag and do not start. The running ones are cancelled the CLI's own way (one
       // SIGINT: it finishes the steps under way, records them and releases the stack's lock), unless Ctrl-C on
       // the terminal already reached them.
+      claims?.cancelWaits();
       const forward = !(signal === "SIGINT" && terminalInterrupt());
       if (forward) for (const a of active.values()) a.abort.abort();
       display.notice(`fleet: ${signal}: stopping; ${active.size} running node(s) finish their current steps, no other node starts (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again stops them at once)`);
@@ -152,14 +178,14 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
     }
     record();
     display.stop();
-    io.reportNow({ runId, command: args.command, interruptedBy, journalFile: join(dir, "journal.json"), logDir, nodes: views });
+    io.reportNow({ runId, command: args.command, interruptedBy, journalFile: join(dir, "journal.json"), logDir, nodes: views, shared: sharedRun });
     process.stderr.write(`fleet: ${signal} again: killed the running nodes' processes; resume with --resume\n`);
     process.exit(signal === "SIGINT" ? 130 : signal === "SIGHUP" ? 129 : 143);
   };
   const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, () => stop(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
 
-  const runNode = async (view: NodeView): Promise<void> => {
+  const runNode = async (view: NodeView, claim?: NodeClaim, takeover?: NodeRow): Promise<void> => {
     if (interruptedBy !== undefined) {
       view.state = "not started";
       record();
@@ -201,6 +227,15 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
     const policyOpts = args.policyPacks.length > 0 ? { policyPacks: args.policyPacks } : {};
     try {
       const stack = await openProjectStack(view.stack, projectDir, nodeRunId);
+      if (takeover) {
+        // The node's claim is ours and its record says running: the runner that ran it is gone (its connection,
+        // and with it its lock, ended). What it left: on this machine, its processes; in the backend, the
+        // stack's lock. Both go before the node runs again.
+        const killed = takeover.host === hostname() && takeover.nodeRunId ? killRun(takeover.nodeRunId).length : 0;
+        await stack.cancel().catch(() => undefined);
+        display.notice(`fleet: ${view.stack}: taking over from runner ${takeover.runner}, which is gone${killed ? ` (killed ${killed} process(es) it left)` : ""}; cancelled the stack lock it left`);
+      }
+      await claim?.running(nodeRunId);
       // An abort before the operation starts would never reach its CLI (the listener is added when it starts).
       if (abort.signal.aborted || interruptedBy !== undefined) throw new Error("stopped before the operation started");
       if (args.command === "up") view.changes = (await stack.up({ ...opts, ...policyOpts })).summary.resourceChanges;
@@ -215,6 +250,8 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
       view.error = oneLineError([...violations, ...diagnostics], err, view.stack);
     } finally {
       view.seconds = (Date.now() - view.startedAt) / 1000;
+      // A cancelled node stays `running` in the backend: its claim ends with this runner, so the next runner takes it over.
+      if (view.state !== "cancelled") await claim?.finished(view.state === "ok" ? "ok" : "failed", { seconds: view.seconds, error: view.error, configDigest: settingsDigest(configFile(view.stack)) }).catch(() => undefined);
       active.delete(view.stack);
       log.end();
       // Nothing of the node's run outlives it (the CLI normally ends its provider hosts itself).
@@ -224,17 +261,69 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
     }
   };
 
+  /**
+   * A node of a shared backend: run it if this runner gets its claim (at once, or with `wait` once its holder lets
+   * go or is gone) and the run has not done it yet; a node another runner holds is put back for later.
+   */
+  const held: NodeView[] = [];
+  const runClaimed = async (view: NodeView, wait: boolean): Promise<void> => {
+    let claim: NodeClaim | undefined;
+    try {
+      if (interruptedBy === undefined) claim = await claims!.claim(view.stack, wait);
+    } catch (err) {
+      if (interruptedBy === undefined) {
+        view.state = "failed";
+        view.error = `the shared backend: ${(err as Error).message.split("\n")[0]}`;
+        record();
+        display.changed(view, true);
+        return;
+      }
+    }
+    if (interruptedBy !== undefined) return runNode(view);
+    if (!claim) {
+      view.state = "held";
+      held.push(view);
+      record();
+      display.changed(view, true);
+      return;
+    }
+    try {
+      const rec = await claim.record();
+      const inThisRun = rec && rec.runId === sharedRun!.runId;
+      if (inThisRun && (rec.state === "failed" || (rec.state === "ok" && rec.configDigest === settingsDigest(configFile(view.stack))))) {
+        // Done in this run (by another runner, or by this one before it was restarted): not run twice.
+        Object.assign(view, { state: rec.state === "ok" ? "skipped" : "failed", runner: rec.runner, seconds: rec.seconds ?? undefined, convergedIn: sharedRun!.runId, });
+        if (rec.state === "failed") view.error = `on runner ${rec.runner}: ${rec.error ?? "failed"}`;
+        record();
+        display.changed(view, true);
+        return;
+      }
+      view.state = "pending";
+      await runNode(view, claim, rec?.state === "running" ? rec : undefined);
+    } finally {
+      await claim.release();
+    }
+  };
+
   const limit = pLimit(args.concurrency);
   try {
-    await Promise.all(views.filter((v) => v.state === "pending").map((v) => limit(() => runNode(v))));
+    const pending = views.filter((v) => v.state === "pending");
+    if (claims) {
+      await Promise.all(pending.map((v) => limit(() => runClaimed(v, false))));
+      // The nodes other runners held: wait for each (its runner ends it, or dies and leaves it to this one).
+      await Promise.all(held.splice(0).map((v) => limit(() => runClaimed(v, true))));
+    } else {
+      await Promise.all(pending.map((v) => limit(() => runNode(v))));
+    }
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
     display.stop();
+    await claims?.close().catch(() => undefined);
   }
   journal.finishedAt = new Date().toISOString();
   journal.outcome = interruptedBy ? "interrupted" : "completed";
   record();
-  return { runId, command: args.command, interruptedBy, journalFile: join(dir, "journal.json"), logDir, nodes: views };
+  return { runId, command: args.command, interruptedBy, journalFile: join(dir, "journal.json"), logDir, nodes: views, shared: sharedRun };
 }
 
 /** The report as one JSON document (--json): no secret, only counts, durations and one-line errors. */
@@ -243,11 +332,12 @@ export function reportJson(report: FleetReport): string {
     {
       runId: report.runId,
       command: report.command,
+      shared: report.shared ?? null,
       outcome: report.interruptedBy ? "interrupted" : "completed",
       interruptedBy: report.interruptedBy,
       journal: report.journalFile,
       logs: report.logDir,
-      nodes: report.nodes.map((v) => ({ stack: v.stack, result: v.state, changes: v.changes ?? null, changeCount: changeCount(v.changes), resources: v.resources ?? null, seconds: v.seconds ?? null, error: v.error ?? null, convergedIn: v.convergedIn ?? null })),
+      nodes: report.nodes.map((v) => ({ stack: v.stack, result: v.state, changes: v.changes ?? null, changeCount: changeCount(v.changes), resources: v.resources ?? null, seconds: v.seconds ?? null, error: v.error ?? null, convergedIn: v.convergedIn ?? null, runner: v.runner ?? null })),
     },
     null,
     2,

@@ -20,6 +20,8 @@ export interface FleetNodeReport {
   seconds: number | null;
   error: string | null;
   convergedIn: string | null;
+  /** Shared backend: the runner that ran the node, when another one did. */
+  runner: string | null;
 }
 
 export interface FleetReportJson {
@@ -43,8 +45,17 @@ export class FleetProject {
   readonly root = mkdtempSync(join(tmpdir(), "edge-fleet-"));
   readonly projectDir = join(this.root, "project");
   readonly backend = join(this.root, "state");
+  /** The state backend when it is not the project's file backend (PULUMI_BACKEND_URL, PGPASSFILE, ...). */
+  backendEnv: Record<string, string> = {};
+  /** Where the nodes' secrets roots are: this project's, or (a second runner's copy of a fleet) the first one's. */
+  private readonly nodesRoot: string;
+  /** A home of its own (HOME, PULUMI_HOME), as a runner on another machine has. */
+  readonly ownHome: boolean;
 
-  constructor() {
+  /** `nodesOf`: another runner's project of the same fleet (the same nodes); this one gets its own folder and home. */
+  constructor(opts: { nodesOf?: FleetProject } = {}) {
+    this.nodesRoot = opts.nodesOf?.nodesRoot ?? join(this.root, "nodes");
+    this.ownHome = opts.nodesOf !== undefined;
     // mkdtemp makes the folder 0700; services' uids must be able to traverse down to their own folder.
     chmodSync(this.root, 0o755);
     mkdirSync(join(this.projectDir, "stacks"), { recursive: true });
@@ -56,7 +67,7 @@ export class FleetProject {
   }
 
   secretsRoot(stack: string): string {
-    return join(this.root, "nodes", stack, "secrets");
+    return join(this.nodesRoot, stack, "secrets");
   }
 
   /** Writes a node's stack config file (JSON is valid YAML); keys without the namespace. */
@@ -69,12 +80,12 @@ export class FleetProject {
   }
 
   get env(): NodeJS.ProcessEnv {
-    return { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "fleet-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home") };
+    return { ...process.env, PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "fleet-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home"), ...(this.ownHome ? { HOME: join(this.root, "home"), PULUMI_HOME: join(this.root, "home", ".pulumi") } : {}), ...this.backendEnv };
   }
 
   /** What marks every process of a run of `stack` (bin/run-processes.ts). */
   runMarker(stack: string): string {
-    return stackMarker(stack, this.projectDir, `file://${this.backend}`);
+    return stackMarker(stack, this.projectDir, this.env.PULUMI_BACKEND_URL!);
   }
 
   /** Starts the fleet command in this project (its own process group), stdout and stderr piped. */

@@ -50,6 +50,8 @@ export class TestNode {
   readonly projectDir: string;
   readonly secretsRoot = join(this.root, "run", "secrets");
   private readonly backend: string;
+  /** The state backend's settings when it is not the folder's file backend (PULUMI_BACKEND_URL, PGPASSFILE, ...). */
+  backendEnv: Record<string, string> = {};
 
   /**
    * `sameProjectAs`: another stack of the same project and backend (a fleet: the org stack and its node stacks read
@@ -83,7 +85,7 @@ export class TestNode {
   }
 
   private get cliEnv(): NodeJS.ProcessEnv {
-    return { ...process.env, PATH: [HOST_DIRS[this.host], process.env.PATH].join(delimiter), PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home") };
+    return { ...process.env, PATH: [HOST_DIRS[this.host], process.env.PATH].join(delimiter), PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home"), ...this.backendEnv };
   }
 
   /**

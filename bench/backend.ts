@@ -1,0 +1,125 @@
+// Benchmark (not a test): the same programs on the state backends a fleet can share, in one run on one machine:
+// `file://` (the floor: a local folder), Pulumi's `postgres://` backend on a database left as Pulumi makes it, and on
+// a database prepared as docs/state-backend.md says (components/fleet/state-backend.ts prepareSql), plus variants
+// that each change one thing, to find where the PostgreSQL backend's time goes. The PostgreSQL server is a private
+// loopback cluster with durable commits (fsync on), TLS and scram, as in production (test/support/state-backend-server.ts).
+// Each row: a cold `up` and a no-op `preview` (median of PREVIEW_RUNS), their ratio to `file://`, and the CPU
+// seconds the PostgreSQL server spent and the WAL it wrote during the row.
+//   BENCH_BACKEND_FLOOR=100     do-nothing dynamic resources, each with BENCH_BACKEND_INPUT_BYTES (4096) of input
+//   BENCH_BACKEND_SERVICES=20   a real node with every concern and that many services (0: skip it)
+//   BENCH_BACKEND_VARIANTS=...  the floor's PostgreSQL variants (default: all of them)
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { FullNode } from "../test/support/full-node";
+import type { TestNode } from "../test/support/harness";
+import { ensureSharedPostgres, sql, stopSharedPostgres } from "../test/support/postgres-server";
+import { StateBackendServer } from "../test/support/state-backend-server";
+import { floorNode, markdownTable, PREVIEW_RUNS, ratio, run, sizes, upAndPreview, UpAndPreview } from "./measure";
+
+interface Variant {
+  name: string;
+  /** How the database is set up: Pulumi's own table, or prepareSql's. */
+  prepared: boolean;
+  /** SQL run by the admin in the new database before the run (per-database settings, table changes). */
+  setup?: (db: string, server: StateBackendServer) => string[];
+  /** Extra environment for the CLI. */
+  env?: Record<string, string>;
+}
+
+const VARIANTS: Variant[] = [
+  { name: "postgres, Pulumi's table (pglz)", prepared: false },
+  { name: "postgres, prepared (lz4)", prepared: true },
+  { name: "postgres, uncompressed values (STORAGE EXTERNAL)", prepared: false, setup: () => ["ALTER TABLE pulumi_state ALTER COLUMN data SET STORAGE EXTERNAL"] },
+  { name: "postgres, prepared, synchronous_commit off", prepared: true, setup: (db) => [`ALTER DATABASE ${db} SET synchronous_commit = off`] },
+  { name: "postgres, Pulumi's table, client gzip", prepared: false, env: { PULUMI_DIY_BACKEND_GZIP: "true" } },
+];
+
+let dbCount = 0;
+
+/** A fresh database for `variant`, set up as it says; `node` will keep its state there. */
+async function prepareDatabase(server: StateBackendServer, node: TestNode, variant: Variant): Promise<void> {
+  const db = `state_${++dbCount}`;
+  await server.createDatabase(db, variant.prepared);
+  if (!variant.prepared && variant.setup) {
+    // Pulumi's own table, made the way its backend makes it, then changed.
+    await sql({ ...server.admin(db), user: server.stateRole, password: server.statePassword }, "CREATE TABLE IF NOT EXISTS pulumi_state (key TEXT PRIMARY KEY, data JSON NOT NULL, updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now())");
+  }
+  for (const statement of variant.setup?.(db, server) ?? []) await sql(server.admin(db), statement);
+  node.backendEnv = server.env(db);
+}
+
+/** upAndPreview on `node`'s backend (prepared already), with the server's CPU time and WAL over the run. */
+async function measureOn(server: StateBackendServer | undefined, node: TestNode, variant?: Variant): Promise<{ result: UpAndPreview; cpu: number; walMb: number }> {
+  if (!server || !variant) return { result: await upAndPreview(node), cpu: 0, walMb: 0 };
+  const lsn = async () => Number(await sql(server.admin(), "SELECT pg_current_wal_lsn() - '0/0'"));
+  const [cpu0, wal0] = [server.serverCpuSeconds(), await lsn()];
+  const result = await upAndPreview(node, variant.env ?? {});
+  return { result, cpu: server.serverCpuSeconds() - cpu0, walMb: ((await lsn()) - wal0) / 1e6 };
+}
+
+run(async () => {
+  const root = mkdtempSync(join(tmpdir(), "edge-bench-backend-"));
+  chmodSync(root, 0o755);
+  const server = new StateBackendServer(root);
+  const rows: string[][] = [];
+  try {
+    await server.start();
+    const [count] = sizes("BENCH_BACKEND_FLOOR", "100");
+    const inputBytes = Number(process.env.BENCH_BACKEND_INPUT_BYTES ?? 4096);
+    const wanted = process.env.BENCH_BACKEND_VARIANTS?.split(",").map(Number);
+    const variants = VARIANTS.filter((_, i) => !wanted || wanted.includes(i));
+    const row = (what: string, backend: string, m: { result: UpAndPreview; cpu: number; walMb: number }, base: UpAndPreview) =>
+      rows.push([what, backend, String(m.result.resources), m.result.up.toFixed(1), ratio(m.result.up, base.up), m.result.preview.toFixed(1), ratio(m.result.preview, base.preview), m.cpu.toFixed(1), m.walMb.toFixed(0)]);
+
+    // The floor: `count` do-nothing resources with `inputBytes` of input each.
+    const floorWhat = `floor, ${count} resources x ${inputBytes} B`;
+    const nodes: TestNode[] = [];
+    try {
+      const fileNode = floorNode(count, inputBytes);
+      nodes.push(fileNode);
+      const file = await measureOn(undefined, fileNode);
+      row(floorWhat, "file://", file, file.result);
+      for (const variant of variants) {
+        const node = floorNode(count, inputBytes);
+        nodes.push(node);
+        await prepareDatabase(server, node, variant);
+        row(floorWhat, variant.name, await measureOn(server, node, variant), file.result);
+        console.error(`measured ${variant.name} (load average ${loadavg()[0].toFixed(1)})`);
+      }
+    } finally {
+      for (const n of nodes) n.cleanup();
+    }
+
+    // A real node: every concern, `services` services, on file:// then on the recommended and the default database.
+    const [services] = sizes("BENCH_BACKEND_SERVICES", "20");
+    if (services > 0) {
+      await ensureSharedPostgres();
+      let base: UpAndPreview | undefined;
+      for (const variant of [undefined, VARIANTS[1], VARIANTS[0]]) {
+        const full = new FullNode(`bench-backend-${services}`, services - 1);
+        try {
+          // The stack is made in the backend by start() (its secret config), so the database comes first.
+          if (variant) await prepareDatabase(server, full.node, variant);
+          await full.start();
+          const m = variant ? await measureOn(server, full.node, variant) : await measureOn(undefined, full.node);
+          base ??= m.result;
+          row(`node, every concern, ${services} services`, variant?.name ?? "file://", m, base);
+          console.error(`measured the node on ${variant?.name ?? "file://"} (load average ${loadavg()[0].toFixed(1)})`);
+        } finally {
+          await full.stop();
+        }
+      }
+      await stopSharedPostgres();
+    }
+  } finally {
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+  console.log(
+    [
+      `State backends, the same programs in one run (no-op preview: median of ${PREVIEW_RUNS}; PostgreSQL 15 on loopback with fsync, TLS, scram; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
+      ...markdownTable(["program", "backend", "resources", "cold up (s)", "up ratio to file", "no-op preview (s)", "preview ratio to file", "server CPU (s)", "WAL (MB)"], rows),
+    ].join("\n"),
+  );
+});

@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { postgresBackend, prepareSql } from "./state-backend";
+
+const ca = join(mkdtempSync(join(tmpdir(), "edge-sb-")), "ca.pem");
+writeFileSync(ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+const url = (q: string, auth = "pulumi") => `postgres://${auth}@db.example:5433/state?${q}`;
+
+describe("postgresBackend", () => {
+  it("leaves other backends alone", () => {
+    expect(postgresBackend("file:///tmp/state")).toBeUndefined();
+    expect(postgresBackend("s3://bucket")).toBeUndefined();
+  });
+
+  it("builds node-postgres settings with verified TLS and no password", () => {
+    const b = postgresBackend(url(`sslmode=verify-full&sslrootcert=${ca}&table=fleet_state`), {})!;
+    expect(b.client).toMatchObject({ host: "db.example", port: 5433, user: "pulumi", database: "state", ssl: { rejectUnauthorized: true } });
+    expect(b.client.password).toBeUndefined();
+    expect(b.table).toBe("fleet_state");
+    expect(b.display).toBe("postgres://pulumi@db.example:5433/state");
+  });
+
+  it("takes libpq's environment where the URL is silent", () => {
+    const b = postgresBackend("postgres://", { PGHOST: "h", PGUSER: "u", PGSSLMODE: "verify-ca", PGSSLROOTCERT: ca })!;
+    expect(b.client).toMatchObject({ host: "h", user: "u", database: "u", port: 5432 });
+  });
+
+  it("refuses, in one line naming PULUMI_BACKEND_URL, a password, unverified TLS, a missing CA, a bad table", () => {
+    expect(() => postgresBackend(url(`sslmode=verify-full&sslrootcert=${ca}`, "pulumi:s3cret"), {})).toThrow(/^PULUMI_BACKEND_URL: carries a password; put it in a PGPASSFILE/);
+    expect(() => postgresBackend(url(`sslmode=require&sslrootcert=${ca}`), {})).toThrow(/^PULUMI_BACKEND_URL: sslmode=require; a shared state backend needs sslmode=verify-full/);
+    expect(() => postgresBackend(url(""), {})).toThrow(/^PULUMI_BACKEND_URL: sslmode=prefer;/);
+    expect(() => postgresBackend(url("sslmode=verify-full"), {})).toThrow(/^PULUMI_BACKEND_URL: sslrootcert=<ca.pem> \(or PGSSLROOTCERT\) is required/);
+    expect(() => postgresBackend(url("sslmode=verify-full&sslrootcert=/nope/ca.pem"), {})).toThrow("PULUMI_BACKEND_URL: sslrootcert /nope/ca.pem cannot be read");
+    expect(() => postgresBackend(url(`sslmode=verify-full&sslrootcert=${ca}&table=x;drop`), {})).toThrow(/^PULUMI_BACKEND_URL: table=x;drop is not a plain lower-case SQL name$/);
+  });
+});
+
+describe("prepareSql", () => {
+  it("makes Pulumi's own table shape with lz4 values", () => {
+    const statements = prepareSql("pulumi_state");
+    expect(statements[0]).toBe("CREATE TABLE IF NOT EXISTS pulumi_state (key TEXT PRIMARY KEY, data JSON NOT NULL, updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now())");
+    expect(statements).toContain("ALTER TABLE pulumi_state ALTER COLUMN data SET COMPRESSION lz4");
+    expect(() => prepareSql("a b")).toThrow("table a b is not a plain lower-case SQL name");
+  });
+});

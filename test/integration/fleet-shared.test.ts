@@ -1,0 +1,184 @@
+// A fleet in a shared state backend for real: Pulumi's postgres:// backend on a private loopback PostgreSQL with
+// TLS (verify-full against its CA), scram and durable commits (test/support/state-backend-server.ts), the password
+// in a PGPASSFILE only. Two fleet runners, each in its own project folder and home (as on two machines), split one
+// fleet; one is killed with SIGKILL mid-node and the other takes that node over. Results are checked with openssl,
+// psql and `pulumi stack export`.
+import { ChildProcess, execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { markedProcesses } from "../../bin/run-processes";
+import { byStack, FleetProject, parseReport } from "../support/fleet-project";
+import { expectOk, openssl, PROJECT_ROOT, TestNode } from "../support/harness";
+import { sql } from "../support/postgres-server";
+import { StateBackendServer } from "../support/state-backend-server";
+
+const NODES = ["n-1", "n-2", "n-3", "n-4", "n-5"];
+const services = (stack: string) => [{ name: "svc-a", hostnames: [`a.${stack}.edge.local`] }, { name: "svc-b" }];
+
+/** The runner's own Node process (tsx starts the script in a child): the one to SIGKILL. */
+function runnerPid(tsx: ChildProcess): number {
+  const children = readFileSync(`/proc/${tsx.pid}/task/${tsx.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+  const pid = children.find((c) => readFileSync(`/proc/${c}/cmdline`, "utf8").includes("bin/fleet.ts"));
+  if (!pid) throw new Error("the fleet runner's process was not found");
+  return pid;
+}
+
+function collect(child: ChildProcess): { out: () => string; err: () => string; exited: Promise<number> } {
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (err += d));
+  const exited = new Promise<number>((done) => child.on("exit", (code, signal) => done(code ?? (signal ? -1 : 0))));
+  return { out: () => out, err: () => err, exited };
+}
+
+describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), "edge-shared-"));
+  chmodSync(root, 0o755);
+  const server = new StateBackendServer(root);
+  let a: FleetProject;
+  let b: FleetProject;
+
+  beforeAll(async () => {
+    await server.start();
+    await server.createDatabase("fleet_state");
+    a = new FleetProject();
+    b = new FleetProject({ nodesOf: a });
+    for (const p of [a, b]) {
+      p.backendEnv = server.env("fleet_state");
+      for (const stack of NODES) p.addNode(stack, { services: services(stack) });
+    }
+  }, 300_000);
+  afterAll(async () => {
+    await server.stop();
+    a?.cleanup();
+    b?.cleanup();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("refuses a backend URL with a password in it, or without verified TLS, in one line before any node runs", async () => {
+    const env = server.env("fleet_state");
+    a.backendEnv = { ...env, PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL.replace("pulumi_state_owner@", `pulumi_state_owner:${server.statePassword}@`) };
+    const withPassword = await a.run(["up", "--all"]);
+    expect(withPassword.status).toBe(2);
+    expect(withPassword.stderr).toBe("fleet: PULUMI_BACKEND_URL: carries a password; put it in a PGPASSFILE (0600) instead: the URL is printed and stored by the CLI\n");
+    a.backendEnv = { ...env, PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL.replace("sslmode=verify-full", "sslmode=require") };
+    const plain = await a.run(["up", "--all"]);
+    expect(plain.status).toBe(2);
+    expect(plain.stderr).toMatch(/^fleet: PULUMI_BACKEND_URL: sslmode=require; a shared state backend needs sslmode=verify-full .*\n$/);
+    a.backendEnv = env;
+  });
+
+  it("splits one fleet between two runners; a runner killed with SIGKILL mid-node leaves that node to the other", async () => {
+    const runA = a.spawn(["up", "--all", "--concurrency", "1", "--json"]);
+    const ioA = collect(runA);
+    // B starts once A runs its first node, so A holds n-1 when B looks at it.
+    await until(() => /^n-1 +running/m.test(ioA.err()), 300_000, () => ioA.err());
+    const runB = b.spawn(["up", "--all", "--concurrency", "1", "--json"]);
+    const ioB = collect(runB);
+    // A is killed while it runs its second node: the node's claim goes with A's connection.
+    let killedNode = "";
+    await until(
+      () => {
+        const m = [...ioA.err().matchAll(/^(n-\d) +running/gm)].map((x) => x[1]);
+        if (m.length >= 2) killedNode = m[1];
+        return m.length >= 2;
+      },
+      600_000,
+      () => `${ioA.err()}\n--- B\n${ioB.err()}`,
+    );
+    // A few seconds into the node: its CLI holds the stack's lock and has written checkpoints.
+    await new Promise((r) => setTimeout(r, 4000));
+    process.kill(runnerPid(runA), "SIGKILL");
+    await ioA.exited;
+
+    const statusB = await ioB.exited;
+    const report = parseReport(ioB.out());
+    expect(report, `status ${statusB}\n${ioB.out()}\n${ioB.err()}`).toBeDefined();
+    expect(statusB, ioB.err()).toBe(0);
+    const nodes = byStack(report!);
+    // Every node converged once: by A before it died (B skipped it: done by A) or by B.
+    const byA = NODES.filter((s) => nodes[s].result === "skipped");
+    const byB = NODES.filter((s) => nodes[s].result === "ok");
+    expect([...byA, ...byB].sort()).toEqual(NODES);
+    expect(byA.length).toBeGreaterThanOrEqual(1);
+    for (const s of byA) expect(nodes[s].runner).toMatch(/:\d+$/);
+    // The node A was killed in was taken over by B, after A was gone; the stack lock A's CLI left was cleared.
+    expect(byB).toContain(killedNode);
+    expect(ioB.err()).toMatch(new RegExp(`fleet: ${killedNode}: taking over from runner \\S+, which is gone`));
+    // Nothing of A's run of that node is left running (B killed what A left on this machine).
+    expect(markedProcesses((id) => id.startsWith(`${a.runMarker(killedNode)}:`))).toEqual([]);
+    // No node ran in both runners except the one taken over: A's logs hold only the nodes A started.
+    const logsA = readdirSync(join(a.root, "project", ".state"), { recursive: true }).map(String).filter((f) => f.endsWith(".log")).map((f) => f.split("/").pop()!.replace(/\.log$/, ""));
+    expect(logsA.filter((s) => byB.includes(s))).toEqual([killedNode]);
+    for (const s of NODES) {
+      const r = b.secretsRoot(s);
+      expect(openssl("verify", "-CAfile", join(r, "ca.pem"), join(r, "svc-a", "cert.pem"))).toContain(": OK");
+    }
+
+    // `fleet status` from either runner's folder: every node done, and who did it.
+    const status = await a.run(["status", "--json"]);
+    expect(status.status, status.stderr).toBe(0);
+    const view = JSON.parse(status.stdout) as { backend: string; nodes: { stack: string; state: string; runner: string }[] };
+    expect(view.backend).toBe("shared");
+    expect(view.nodes.map((n) => [n.stack, n.state])).toEqual(NODES.map((s) => [s, "done"]));
+
+    // A third run joins nothing (the run is over) and previews no change on any node, from the other folder.
+    const preview = await a.run(["preview", "--all", "--json"]);
+    expect(preview.status, preview.stderr).toBe(0);
+    for (const n of preview.report!.nodes) expect(n.changeCount, n.stack).toBe(0);
+  });
+
+  it("keeps the state in the backend encrypted with the stack's passphrase, and the backend's password out of it and the logs", async () => {
+    const owner = { ...server.admin("fleet_state"), user: server.stateRole, password: server.statePassword };
+    const rows = (await sql(owner, "SELECT key || ' ' || pg_column_compression(data) || ' ' || (data->>'data') FROM pulumi_state WHERE key LIKE '%/.pulumi/stacks/%.json'")).split("\n");
+    expect(rows.length).toBe(NODES.length);
+    for (const row of rows) {
+      const [key, compression, data] = row.split(" ");
+      // Stored with lz4 (the prepared table), and the decoded checkpoint holds no private key in the clear.
+      expect(compression, key).toBe("lz4");
+      const checkpoint = Buffer.from(data, "base64").toString("utf8");
+      expect(checkpoint).toContain("ciphertext");
+      expect(checkpoint).not.toMatch(/BEGIN (EC |RSA )?PRIVATE KEY/);
+      expect(checkpoint).not.toContain(server.statePassword);
+    }
+    const logs = readdirSync(a.root, { recursive: true }).map(String).filter((f) => f.endsWith(".log"));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const f of logs) expect(readFileSync(join(a.root, f), "utf8")).not.toContain(server.statePassword);
+  });
+
+  it("serves `pulumi up` typed in a project folder, and nothing is lost when the backend restarts", async () => {
+    const node = new TestNode("one");
+    try {
+      node.backendEnv = server.env("fleet_state");
+      node.configure({ services: [{ name: "svc-a" }] });
+      expectOk(await node.cli("up"));
+      await server.restart();
+      const preview = expectOk(await node.cli("preview"));
+      expect(preview.steps).toEqual([]);
+      expect(node.exportState()).not.toContain(server.statePassword);
+      // `npm run pulumi` (scripts/pulumi.sh) on the same backend, from another folder: it lists the fleet's stacks
+      // and this one, and leaves no folder named after the URL behind (it used to mkdir -p the URL).
+      const cwd = mkdtempSync(join(tmpdir(), "edge-npm-pulumi-"));
+      try {
+        const listed = execFileSync("bash", [join(PROJECT_ROOT, "scripts/pulumi.sh"), "stack", "ls", "--json"], { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "x", ...server.env("fleet_state") } });
+        expect((JSON.parse(listed) as { name: string }[]).map((s) => s.name).sort()).toEqual([...NODES, "one"].sort());
+        expect(readdirSync(cwd)).toEqual([]);
+      } finally {
+        rmSync(cwd, { recursive: true, force: true });
+      }
+    } finally {
+      node.cleanup();
+    }
+  });
+});
+
+async function until(check: () => boolean, timeoutMs: number, context: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out; output so far:\n${context()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
