@@ -138,7 +138,10 @@ describe.skipIf(!EDGEX)("the NGINX gateway in EdgeX 4's shape in front of a real
     const up = expectOk(await node.run("up"));
     expect(changedNames(up)).toContain("gateway-user-bob");
     expect(decodeJwt(jwt).exp! * 1000).toBeGreaterThan(Date.now());
+    const before = servers.authLog.length;
     expect((await client.send("/core-keeper/api/v3/registry/all", bearer(jwt))).status).toBe(401);
+    // Refused by the gateway itself (core-keeper, which introspects too, never saw it).
+    expect(servers.authLog.slice(before)).toMatch(/refused 401 GET \/core-keeper\/api\/v3\/registry\/all route=core-keeper .*token refused by the store/);
   });
 
   it("refresh tells a locked-out user from a changed password; logins through the gateway are rate limited", async () => {
