@@ -54,6 +54,21 @@ describe("layout edgex4", () => {
     ]);
   });
 
+  it("token recovery: none unless edgex.tokenRecovery is set; then EdgeX's port 59843 on loopback, an AppRole bound to loopback", () => {
+    expect(parseNodeConfig(base()).secretStore!.access!.tokenRecovery).toBeUndefined();
+    expect(parseNodeConfig(base({ edgex: { tokenRecovery: {} } })).secretStore!.access!.tokenRecovery).toEqual({
+      appRolePath: "approle",
+      roleName: "security-secretstore-setup",
+      policyName: "edgex-token-recovery",
+      boundCidrs: ["127.0.0.1/32"],
+      listenHost: "127.0.0.1",
+      port: 59843,
+      folder: "security-secretstore-setup",
+    });
+    expect(oneLine(base({ edgex: { tokenRecovery: { port: 70000 } } }))).toMatch(/^edge-security:edgex\.tokenRecovery\.port: /);
+    expect(oneLine(base({ edgex: { tokenRecovery: { boundCidrs: ["localhost"] } } }))).toMatch(/^edge-security:edgex\.tokenRecovery\.boundCidrs\[0\]: must be a CIDR/);
+  });
+
   it("adds EDGEX_ADD_SECRETSTORE_TOKENS' services to the node's services", () => {
     const config = parseNodeConfig(base({ edgex: { addSecretstoreTokens: ["device-rest", "core-data"] } }));
     expect(config.services.map((s) => s.name)).toEqual(["secretstore", "core-data", "core-keeper", "core-command", "device-virtual", "device-rest"]);

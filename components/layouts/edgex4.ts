@@ -42,6 +42,20 @@ const SERVICE_KEY = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const serviceKey = z.string().refine((s) => SERVICE_KEY.test(s) && s.length <= 63, (s) => ({ message: `${JSON.stringify(s)} is not an EdgeX service key (lower-case letters, digits and '-', at most 63 characters)` }));
 const duration = z.string().regex(/^\d+[smh]$/, "must be a duration such as 1h, 90m or 3600s");
 
+/** EdgeX's regeneration endpoint: go-mod-bootstrap's default client (GB config/types.go:158-166). */
+export const EDGEX_TOKEN_RECOVERY_PORT = 59843;
+/** The service key whose client go-mod-bootstrap calls (CLIENTS_SECURITY_SECRETSTORE_SETUP_HOST/PORT override it). */
+export const EDGEX_TOKEN_RECOVERY_SERVICE = "security-secretstore-setup";
+
+const tokenRecoverySchema = z
+  .object({
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.number().int().min(1).max(65535).default(EDGEX_TOKEN_RECOVERY_PORT),
+    // Where the service may log in from and use its token (its AppRole's bound CIDRs).
+    boundCidrs: z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "must be a CIDR such as 127.0.0.1/32")).min(1).default(["127.0.0.1/32"]),
+  })
+  .strict();
+
 export const edgexSchema = z
   .object({
     // EDGEX_ADD_SECRETSTORE_TOKENS: services that get a token beyond those in `services` (each is added to services).
@@ -55,6 +69,8 @@ export const edgexSchema = z
     tokenPeriod: duration.default("1h"),
     // SecureMessageBus.Type mqtt (compose's default): the bus clients get `message-bus`. false: none.
     secureMessageBus: z.boolean().default(true),
+    // The token recovery service (EdgeX's regeneration endpoint on security-secretstore-setup :59843): absent, none.
+    tokenRecovery: tokenRecoverySchema.optional(),
   })
   .strict()
   .default({});
@@ -168,7 +184,15 @@ export function edgexSecretStore(edgex: EdgexConfig, store: SecretStoreConfig, r
       ]),
     ),
     knownSecrets,
+    ...edgexTokenRecovery(edgex),
   };
   // The gateway's certificate is not stored by this layout (EdgeX's proxy-setup keeps it in files: part 2).
   return { ...store, kvMount: EDGEX_KV_MOUNT, pathPrefix: EDGEX_PATH_PREFIX, gatewayService: undefined, access };
+}
+
+/** The token recovery service's settings in the store, when edgex.tokenRecovery is set (docs/edgex.md "Token recovery"). */
+function edgexTokenRecovery(edgex: EdgexConfig): Pick<ServiceAccess, "tokenRecovery"> {
+  const r = edgex.tokenRecovery;
+  if (!r) return {};
+  return { tokenRecovery: { appRolePath: "approle", roleName: EDGEX_TOKEN_RECOVERY_SERVICE, policyName: "edgex-token-recovery", boundCidrs: r.boundCidrs, listenHost: r.host, port: r.port, folder: EDGEX_TOKEN_RECOVERY_SERVICE } };
 }

@@ -16,6 +16,7 @@ import { ServiceSecretToken } from "./service-secret-token";
 import { SecretStoreIdentityEngine } from "./identity-engine";
 import { ServiceIdentity } from "./service-identity";
 import { KnownSecret } from "./known-secret";
+import { TokenRecovery } from "./token-recovery";
 import type { ServiceCertificate } from "../pki/service-certificate";
 import { generationInput } from "../lifecycle/config";
 
@@ -146,6 +147,7 @@ export class SecretStore extends pulumi.ComponentResource {
       { ...admin, userpassPath: access.userpassPath, keyName: access.oidcKey.name, algorithm: access.oidcKey.algorithm, ...(access.issuerClaim !== undefined ? { issuerClaim: access.issuerClaim } : {}) },
       { parent: this, dependsOn: [kv] },
     );
+    const identities: { service: ServiceConfig; identity: ServiceIdentity; tokenFile: string; policyName: string }[] = [];
     for (const service of args.services) {
       const entry = access.services[service.name];
       if (!entry) continue;
@@ -175,11 +177,13 @@ export class SecretStore extends pulumi.ComponentResource {
         { parent: this },
       );
       (this.serviceResources[service.name] ??= []).push(identity);
+      if (entry.tokenRole) identities.push({ service, identity, tokenFile, policyName: entry.policyName });
       this.services[service.name] = {
         tokenPath: tokenFile,
         secretPath: `${config.kvMount}/${config.pathPrefix}/${service.name}`,
       };
     }
+    if (access.tokenRecovery && identities.length > 0) this.provideTokenRecovery(name, args, access.tokenRecovery, admin, identities);
     for (const secret of access.knownSecrets) {
       const resource = new KnownSecret(
         secret.id,
@@ -196,6 +200,26 @@ export class SecretStore extends pulumi.ComponentResource {
         if (secret.paths.some((p) => p.startsWith(`${config.pathPrefix}/${service.name}/`))) (this.serviceResources[service.name] ??= []).push(resource);
       }
     }
+  }
+
+  /** The token recovery service's access and settings file (access.tokenRecovery; docs/edgex.md "Token recovery"). */
+  private provideTokenRecovery(name: string, args: SecretStoreArgs, recovery: NonNullable<ServiceAccess["tokenRecovery"]>, admin: SecretStore["adminAccess"], identities: { service: ServiceConfig; identity: ServiceIdentity; tokenFile: string; policyName: string }[]): void {
+    new TokenRecovery(
+      `${name}-token-recovery`,
+      {
+        ...admin,
+        appRolePath: recovery.appRolePath,
+        roleName: recovery.roleName,
+        policyName: recovery.policyName,
+        boundCidrs: recovery.boundCidrs,
+        tokenPeriod: args.config.access!.tokenPeriod,
+        listenHost: recovery.listenHost,
+        port: recovery.port,
+        configFile: join(args.secretsRoot, recovery.folder, "token-recovery.json"),
+        services: identities.map(({ service, identity, tokenFile, policyName }) => ({ name: service.name, entityId: identity.entityId, policies: [policyName], tokenFile, uid: service.owner.uid, gid: service.owner.gid })),
+      },
+      { parent: this, dependsOn: identities.map((i) => i.identity) },
+    );
   }
 }
 

@@ -65,6 +65,9 @@ export interface ServiceAccess {
   services: Record<string, ServiceAccessEntry>;
   /** {username, password} entries, one password each, stored at every path listed (inside the KV mount). */
   knownSecrets: KnownSecretSpec[];
+  /** A token recovery service for the services with a token role (TokenRecovery); its settings file is
+   * <secretsRoot>/<folder>/token-recovery.json. */
+  tokenRecovery?: { appRolePath: string; roleName: string; policyName: string; boundCidrs: string[]; listenHost: string; port: number; folder: string };
 }
 
 export interface ServiceAccessEntry {
