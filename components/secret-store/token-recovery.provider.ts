@@ -19,11 +19,15 @@ interface Outputs extends Inputs {
   live: Live;
 }
 
-/** Only tokens through the services' own token roles, and reading those services' entities. */
+/**
+ * Only tokens through the services' own token roles (sudo there: the store makes a periodic token only for a sudo
+ * caller unless the role sets a period; each role still allows only its service's policy and entity alias), and
+ * reading those services' entities.
+ */
 export function recoveryPolicy(services: string[]): string {
   return services
     .flatMap((s) => [
-      `path "auth/token/create/${s}" {\n  capabilities = ["create", "update"]\n}`,
+      `path "auth/token/create/${s}" {\n  capabilities = ["create", "update", "sudo"]\n}`,
       `path "identity/entity/name/${s}" {\n  capabilities = ["read"]\n}`,
     ])
     .join("\n");

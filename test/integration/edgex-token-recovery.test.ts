@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EdgexService, edgexBinariesMissing, edgexClient, SecretStoreAccess } from "../support/edgex-services";
-import { expectOk, freePort, TestNode } from "../support/harness";
+import { changedNames, expectOk, freePort, TestNode } from "../support/harness";
 import { OpenBaoServer } from "../support/openbao-server";
 import { PrivatePostgres } from "../support/postgres-server";
 import { sharedPath } from "../support/shared";
@@ -89,7 +89,9 @@ describe.skipIf(!EDGEX)("token recovery: an EdgeX service whose token died while
     expect((await bao("POST", "auth/token/revoke-self", before.auth.client_token)).status).toBe(204);
     expect((await bao("GET", "auth/token/lookup-self", before.auth.client_token)).status).toBe(403);
 
-    await keeper.start(90_000);
+    await keeper.start(90_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nthe recovery service's log:\n${recovery.log()}`);
+    });
     expect(keeper.log()).toMatch(/token expired, invoking secret-store-setup regen token API/);
     expect(recovery.log()).toContain(`a new token for ${KEEPER} (entity ${before.auth.entity_id})`);
     const after = tokenJson();
@@ -125,11 +127,15 @@ describe.skipIf(!EDGEX)("token recovery: an EdgeX service whose token died while
     expect(await res.body.json()).toMatchObject({ apiVersion: "v3", statusCode: 404 });
   });
 
-  it("up after a recovery: a lost settings file is seen and written again; the running service keeps working", async () => {
+  it("up after a recovery logs the service in again; then a lost settings file is seen by preview and written again", async () => {
+    // The state still holds the token the stack made (revoked): up makes a new login; the running service keeps working.
+    expect(changedNames(expectOk(await node.cli("up")))).toContain(`${KEEPER}-store-identity`);
     const settings = readFileSync(settingsFile(), "utf8");
     rmSync(settingsFile());
-    const result = expectOk(await node.run("up"));
-    expect(result.stdout + result.stderr).toMatch(/token recovery: its settings file .* is missing: it is written again/);
+    const preview = expectOk(await node.cli("preview"));
+    expect(changedNames(preview)).toEqual(["secret-store-token-recovery"]);
+    expect(preview.stdout + preview.stderr).toMatch(/token recovery: its settings file .* is missing: it is written again/);
+    expectOk(await node.cli("up"));
     expect(readFileSync(settingsFile(), "utf8")).toBe(settings);
     const accepted = await edgexClient(KEEPER, access(), tokenFile(), "call", `${keeper.url}/api/v3/registry/all`, "self");
     expect(accepted, JSON.stringify(accepted)).toMatchObject({ ok: true, status: 200 });
