@@ -127,11 +127,16 @@ describe.skipIf(!EDGEX)("token recovery: an EdgeX service whose token died while
     expect(await res.body.json()).toMatchObject({ apiVersion: "v3", statusCode: 404 });
   });
 
-  it("up after a recovery logs the service in again; then a lost settings file is seen by preview and written again", async () => {
-    // The state still holds the token the stack made (revoked): up makes a new login; the running service keeps working.
-    expect(changedNames(expectOk(await node.cli("up")))).toContain(`${KEEPER}-store-identity`);
+  it("up after a recovery takes the recovered token over (file kept); then a lost settings file is seen by preview and written again", async () => {
+    const recovered = readFileSync(tokenFile(), "utf8");
+    const first = expectOk(await node.cli("preview"));
+    expect(changedNames(first)).toContain(`${KEEPER}-store-identity`);
+    expect(first.stdout + first.stderr).toContain(`${KEEPER}: its token was made anew by the token recovery service: the stack takes it over`);
+    expectOk(await node.cli("up"));
+    expect(readFileSync(tokenFile(), "utf8")).toBe(recovered);
     const settings = readFileSync(settingsFile(), "utf8");
     rmSync(settingsFile());
+    // The identity is as the stack left it now: only the settings file is named.
     const preview = expectOk(await node.cli("preview"));
     expect(changedNames(preview)).toEqual(["secret-store-token-recovery"]);
     expect(preview.stdout + preview.stderr).toMatch(/token recovery: its settings file .* is missing: it is written again/);
