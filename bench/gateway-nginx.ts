@@ -2,7 +2,10 @@
 // with wrk (Debian) at 200 connections: the upstream alone (the floor), a public route (TLS + proxy, no token
 // check) and a route with token checking (auth_request to the auth service, a JWT from the real OpenBao).
 // Target: token checking keeps at least half of the public route's rate, and no request fails.
-// BENCH_GATEWAY_SECONDS (10) and BENCH_GATEWAY_CONNECTIONS (200) tune it.
+// Then, in the same run, an edgex4 node's gateway (EdgeX 4's shape, docs/edgex.md "Gateway") on the same upstream:
+// the token checked by introspection at the store (its default: a removed user is refused at once) and by local
+// verification (`gateway.nginx.check: local`), so their cost is compared under the same load.
+// BENCH_GATEWAY_SECONDS (10), BENCH_GATEWAY_CONNECTIONS (200) tune it; BENCH_GATEWAY_EDGEX=0 skips the edgex4 rows.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
@@ -78,6 +81,7 @@ run(async () => {
     const floor = await wrk(`http://127.0.0.1:${upstream.port}/`);
     const open = await wrk(`https://${listen}/open/`);
     const checked = await wrk(`https://${listen}/checked/`, { authorization: `Bearer ${token}` });
+    const edgex = process.env.BENCH_GATEWAY_EDGEX === "0" ? undefined : await edgexRows(upstream.port);
     const row = (name: string, l: Load) => `| ${name} | ${l.rps.toFixed(0)} | ${(l.rps / floor.rps).toFixed(2)} | ${l.p99ms.toFixed(1)} | ${l.requests} | ${l.non2xx} | ${l.socketErrors} |`;
     console.log(
       [
@@ -87,8 +91,10 @@ run(async () => {
         row("upstream alone (floor, plain HTTP)", floor),
         row("gateway, public route (no token check)", open),
         row("gateway, token checked (auth_request + JWT)", checked),
+        ...(edgex ? [row("edgex4 gateway, introspection at the store", edgex.introspect), row("edgex4 gateway, local verification", edgex.local)] : []),
       ].join("\n"),
     );
+    if (edgex) console.log(`edgex4: introspection keeps ${((edgex.introspect.rps / edgex.local.rps) * 100).toFixed(0)} % of local verification's rate (p99 ${edgex.introspect.p99ms.toFixed(1)} ms vs ${edgex.local.p99ms.toFixed(1)} ms)`);
     const ratio = checked.rps / open.rps;
     const failed = open.non2xx + open.socketErrors + checked.non2xx + checked.socketErrors;
     console.log(`token checking keeps ${(ratio * 100).toFixed(0)} % of the public route's rate (target >= 50 %): ${ratio >= 0.5 ? "met" : "NOT met"}; failed requests through the gateway: ${failed} (target 0): ${failed === 0 ? "met" : "NOT met"}; load average at the end: ${loadavg()[0].toFixed(1)}`);
@@ -101,3 +107,45 @@ run(async () => {
     node.cleanup();
   }
 });
+
+/** The edgex4 node's gateway on the same upstream: wrk with the token checked by introspection, then locally. */
+async function edgexRows(upstreamPort: number): Promise<{ introspect: Load; local: Load }> {
+  const node = new TestNode("bench-gateway-edgex");
+  const store = await OpenBaoServer.create(node);
+  const listen = `127.0.0.1:${await freePort()}`;
+  const authListen = `127.0.0.1:${await freePort()}`;
+  const servers = new GatewayServers(node, "nginx");
+  let client: GatewayClient | undefined;
+  const config = (check: string) => ({
+    layout: "edgex4",
+    services: [{ name: "secretstore", extraSans: ["127.0.0.1"] }, { name: "nginx" }],
+    secretStore: { address: store.address, custodyDir: join(node.root, "custody") },
+    gateway: { kind: "nginx", extraRoutes: [{ name: "checked", url: `http://127.0.0.1:${upstreamPort}` }], nginx: { listen, authListen, users: [{ name: "bench" }], check } },
+  });
+  try {
+    node.configure(config("introspect"), { secretStoreCustodySecret: "bench-custody-secret-0123456789abcdefghij" });
+    store.start();
+    servers.start();
+    expectOk(await node.run("up"));
+    client = new GatewayClient(`https://${listen}`, readFileSync(join(node.secretsRoot, "ca.pem"), "utf8"));
+    await retry(handleAll, { maxAttempts: 60, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) }).execute(async () => {
+      if ((await client!.send("/checked/")).status !== 401) throw new Error("gateway not ready");
+    });
+    const user = JSON.parse(node.pulumi("stack", "output", "--json", "--show-secrets", "--stack", node.stack)).gateway.users.bench;
+    const bearer = { authorization: `Bearer ${await client.token(user, user.password)}` };
+    const introspect = await wrk(`https://${listen}/checked/`, bearer);
+    node.configure(config("local"), { secretStoreCustodySecret: "bench-custody-secret-0123456789abcdefghij" });
+    expectOk(await node.run("up"));
+    // The auth service re-reads its settings on SIGHUP (sent by `up`): one request after it settles.
+    await new Promise((r) => setTimeout(r, 1_000));
+    if ((await client.send("/checked/", { headers: bearer })).status !== 200) throw new Error("the local check refused the token");
+    const local = await wrk(`https://${listen}/checked/`, bearer);
+    expectOk(await node.run("destroy"));
+    return { introspect, local };
+  } finally {
+    await client?.close();
+    servers.stop();
+    store.stop();
+    node.cleanup();
+  }
+}

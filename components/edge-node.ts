@@ -13,9 +13,11 @@ import { NginxGateway, NginxGatewayStackOutputs } from "./gateway/nginx/componen
 import { KongGateway, KongGatewayOutputs } from "./gateway/kong/component";
 import { kongGatewaySchema } from "./gateway/kong/config";
 import { Pki, PkiArgs } from "./pki/component";
-import { SecretStore, SecretStoreServiceOutputs } from "./secret-store/component";
+import { SecretStore, SecretStoreServiceOutputs, TOKEN_FILE_NAME } from "./secret-store/component";
 import { Containers, serviceDir } from "./containers/component";
 import { generationInput } from "./lifecycle/config";
+import type { LayoutIdentity } from "./gateway/nginx/component";
+import { edgexNginxIdentity } from "./layouts/edgex4";
 
 export interface EdgeNodeArgs {
   readonly config: NodeConfig;
@@ -132,7 +134,7 @@ export class EdgeNode extends pulumi.ComponentResource {
       // NGINX checks the store's certificate by DNS name only: the address's host, or the store service's first name.
       const storeHost = new URL(storeConfig!.address).hostname;
       const storeTlsName = isIP(storeHost.replace(/^\[|\]$/g, "")) === 0 ? storeHost : (serverOf(storeConfig!.service)?.dnsNames[0] ?? storeHost);
-      this.nginxGateway = new NginxGateway("gateway", { config: config.gateway, secretsRoot: config.secretsRoot, secretStore: this.secretStore!, caCertPath: this.pki.caCertPath, storeTlsName }, { parent: this });
+      this.nginxGateway = new NginxGateway("gateway", { config: config.gateway, secretsRoot: config.secretsRoot, secretStore: this.secretStore!, caCertPath: this.pki.caCertPath, storeTlsName, layoutIdentity: this.edgexGatewayIdentity(config) }, { parent: this });
     }
     if (config.gateway?.kind === "kong") {
       // The config requires the secret store, which keeps the gateway service's certificate.
@@ -192,5 +194,21 @@ export class EdgeNode extends pulumi.ComponentResource {
       ...(this.kongGateway ? { gateway: this.kongGateway.outputs } : {}),
     };
     this.registerOutputs(this.outputs);
+  }
+
+  /** The EdgeX 4 layout's gateway identity (the store's engine, users as EdgeX's adduser), else undefined. */
+  private edgexGatewayIdentity(config: NodeConfig): LayoutIdentity | undefined {
+    const access = config.secretStore?.access;
+    const engine = this.secretStore?.identityEngine;
+    if (config.layout !== "edgex4" || !access || !engine || !config.gateway) return undefined;
+    const service = config.gateway.service;
+    const cert = this.pki.certificates[service];
+    return edgexNginxIdentity({
+      tokenPeriod: access.tokenPeriod,
+      userpassAccessor: engine.userpassAccessor,
+      tokenFile: join(config.secretsRoot, service, TOKEN_FILE_NAME),
+      tls: { certPem: cert.certPem, keyPath: cert.keyPath },
+      dependsOn: [engine, ...(this.secretStore!.serviceResources[service] ?? [])],
+    });
   }
 }

@@ -12,7 +12,7 @@ import { ContainersConfig, containersSchema, resolveContainers } from "./contain
 import { rotationProblem, rotationSchema, ServiceRotation, serviceRotation } from "./lifecycle/config";
 import { nodeCaGenerationFields, nodeCaProblem } from "./fleet/config";
 import { eii3ConfigStore } from "./layouts/eii3";
-import { edgexExtraServices, edgexRawDatabases, edgexSchema, edgexSecretStore } from "./layouts/edgex4";
+import { edgexExtraServices, edgexGatewayProblem, edgexRawDatabases, edgexSchema, edgexSecretStore } from "./layouts/edgex4";
 
 /** The stack's layout: `default` (this project's own shape) or a compatibility layout (components/layouts/). */
 export const LAYOUTS = ["default", "edgex4", "eii3"] as const;
@@ -194,7 +194,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   let secretStore: SecretStoreConfig | undefined = ownStore;
   if (edgex) {
     if (!ownStore) fail(["secretStore"], "is required with layout edgex4 (EdgeX services get their tokens and secrets from it)");
-    if (parsed.data.gateway) fail(["gateway"], "is not supported with layout edgex4 yet: EdgeX's gateway (proxy-setup, proxy-auth) is not modelled; leave it out");
+    if (parsed.data.gateway) edgexGatewayProblem(parsed.data.gateway, (raw.gateway as { nginx?: Record<string, unknown> } | undefined)?.nginx, services.map((s) => s.name), ownStore!.service, fail);
     const rawStore = (raw.secretStore ?? {}) as Record<string, unknown>;
     const clients = services
       .map((s, index) => ({ name: s.name, index: index < parsed.data.services.length ? index : undefined, rotation: parsed.data.rotation ? serviceRotation(parsed.data.rotation, s.name) : undefined }))
@@ -237,6 +237,7 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
     ...(databasesConfig ? { databases: databasesConfig } : {}),
   };
   const gateway = parsed.data.gateway && resolveGateway(parsed.data.gateway, node.services.map((s) => s.name), secretStore !== undefined, parsed.data.secretStore?.gatewayService, fail);
+  if (gateway?.nginx?.check === "introspect" && layout !== "edgex4") fail(["gateway", "nginx", "check"], `"introspect" needs layout edgex4 (there the gateway service's store token may introspect); use "local"`);
   const withGateway = gateway ? { ...node, gateway } : node;
   const store = configStore && resolveConfigStore(configStore, node.services, fail);
   const layoutStore = store && layout === "eii3" ? eii3ConfigStore(store, node.services.map((s) => s.name), fail) : store;

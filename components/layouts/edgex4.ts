@@ -14,6 +14,7 @@
 // No concern knows the word EdgeX: they are told a KV version, policies, an identity shape and named entries.
 import { z } from "zod";
 import type { KnownSecretSpec, SecretStoreConfig, ServiceAccess } from "../secret-store/config";
+import type { LayoutIdentity } from "../gateway/nginx/component";
 
 export const EDGEX_KV_MOUNT = "secret";
 export const EDGEX_PATH_PREFIX = "edgex";
@@ -195,4 +196,56 @@ function edgexTokenRecovery(edgex: EdgexConfig): Pick<ServiceAccess, "tokenRecov
   const r = edgex.tokenRecovery;
   if (!r) return {};
   return { tokenRecovery: { appRolePath: "approle", roleName: EDGEX_TOKEN_RECOVERY_SERVICE, policyName: "edgex-token-recovery", boundCidrs: r.boundCidrs, listenHost: r.host, port: r.port, folder: EDGEX_TOKEN_RECOVERY_SERVICE } };
+}
+
+// ---- The gateway in EdgeX 4's shape (contract 1f): NGINX only (security-proxy-setup writes NGINX's
+// configuration; EdgeX 4 has no Kong), on the store's identity engine (userpass mount `userpass`, key
+// edgex-identity, `iss` /v1/identity/oidc), users made as `secrets-config proxy adduser` makes them, and the
+// request check by introspection at the store, as security-proxy-auth does.
+
+/** The policy name of a gateway user (EG internal/security/config/command/proxy/shared/proxyuser.go:31-35). */
+export function edgexUserPolicyName(user: string): string {
+  return `edgex-user-${user}`;
+}
+
+/**
+ * A gateway user as `secrets-config proxy adduser --user <u>` makes one: the service-style policy
+ * `edgex-user-<u>`, claims {"name": "<u>"} (and the user's `groups` for routes that name groups: an addition),
+ * periodic tokens of the layout's period.
+ */
+export function edgexGatewayUser(tokenPeriod: string, user: string, groups: string[]): { policyName: string; policy: string; oidcTemplate: string; tokenPeriod: string } {
+  return {
+    policyName: edgexUserPolicyName(user),
+    policy: edgexServicePolicy(user),
+    oidcTemplate: JSON.stringify(groups.length > 0 ? { name: user, groups } : { name: user }),
+    tokenPeriod,
+  };
+}
+
+/**
+ * The NGINX gateway's identity under this layout: the store's engine (mount `userpass`, key edgex-identity, `iss`
+ * /v1/identity/oidc), users as adduser makes them, introspection with the gateway service's own token (its policy
+ * edgex-service-<svc> allows identity/oidc/introspect), its certificate from the node's PKI (EdgeX's proxy-setup
+ * keeps it in files).
+ */
+export function edgexNginxIdentity(args: Omit<LayoutIdentity, "userpassPath" | "keyName" | "issuerClaim" | "user"> & { tokenPeriod: string }): LayoutIdentity {
+  const { tokenPeriod, ...rest } = args;
+  return { ...rest, userpassPath: "userpass", keyName: "edgex-identity", issuerClaim: EDGEX_ISSUER_CLAIM, user: (name, groups) => edgexGatewayUser(tokenPeriod, name, groups) };
+}
+
+/**
+ * Checks the raw `gateway` section for layout edgex4 (before the gateway is resolved): NGINX only; the identity
+ * settings are the layout's; a user may not take a service's name (both are entities and userpass logins); the
+ * gateway service must have a store token (the auth service introspects with it).
+ */
+export function edgexGatewayProblem(gateway: { kind: string; service?: string; nginx?: { users?: { name: string }[]; userpassPath?: string; keyName?: string; keyAlgorithm?: string } }, rawNginx: Record<string, unknown> | undefined, services: string[], storeService: string, fail: Fail): void {
+  if (gateway.kind !== "nginx") fail(["gateway", "kind"], `must be "nginx" with layout edgex4 (EdgeX 4's gateway is NGINX, set up by security-proxy-setup)`);
+  for (const key of ["userpassPath", "keyName", "keyAlgorithm"]) {
+    if (rawNginx?.[key] !== undefined) fail(["gateway", "nginx", key], `is set by layout edgex4 (userpass, key edgex-identity ES384: EdgeX's); leave it out`);
+  }
+  const service = gateway.service ?? gateway.kind;
+  if (service === storeService) fail(["gateway", "service"], "must not be the secret store's own service with layout edgex4 (the gateway's auth service uses its store token)");
+  (gateway.nginx?.users ?? []).forEach((u, i) => {
+    if (services.includes(u.name)) fail(["gateway", "nginx", "users", i, "name"], `${JSON.stringify(u.name)} is a service's name: with layout edgex4 users and services share the store's entities and userpass logins`);
+  });
 }

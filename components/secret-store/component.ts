@@ -63,6 +63,8 @@ export class SecretStore extends pulumi.ComponentResource {
   readonly adminAccess: { address: string; caPem: pulumi.Input<string>; connectTimeoutSeconds: number; unsealKeys: pulumi.Output<string[]> };
   /** The stored gateway certificate: KV mount and path, and the resource that writes it. */
   readonly gatewayTls?: { mount: pulumi.Output<string>; path: string; resource: SecretStoreCertificate };
+  /** A layout's identity engine (userpass mount, OIDC key), when config.access is set: the gateway's users join it. */
+  identityEngine?: SecretStoreIdentityEngine;
 
   constructor(name: string, args: SecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-security:secretstore:SecretStore", name, {}, opts);
@@ -142,11 +144,11 @@ export class SecretStore extends pulumi.ComponentResource {
   /** Services' access as a layout describes it (config.access): identities, login tokens, known secrets. */
   private provideServiceIdentities(name: string, args: SecretStoreArgs, access: ServiceAccess, admin: SecretStore["adminAccess"], kv: SecretStoreKvMount): void {
     const { config } = args;
-    const engine = new SecretStoreIdentityEngine(
+    const engine = (this.identityEngine = new SecretStoreIdentityEngine(
       `${name}-identity`,
       { ...admin, userpassPath: access.userpassPath, keyName: access.oidcKey.name, algorithm: access.oidcKey.algorithm, ...(access.issuerClaim !== undefined ? { issuerClaim: access.issuerClaim } : {}) },
       { parent: this, dependsOn: [kv] },
-    );
+    ));
     const identities: { service: ServiceConfig; identity: ServiceIdentity; tokenFile: string; policyName: string }[] = [];
     for (const service of args.services) {
       const entry = access.services[service.name];

@@ -44,6 +44,23 @@ export const nginxGatewaySchema = z
     /** The identity engine's key name and the userpass mount's path in the store. */
     keyName: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "must be lower-case letters, digits, '_', '-'").default("edge-gateway"),
     userpassPath: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "must be lower-case letters, digits, '_', '-'").default("userpass"),
+    /**
+     * How the auth service checks a token: "introspect" asks the store about every request (a removed user's token
+     * is refused at once; EdgeX's security-proxy-auth does this), "local" verifies the signature against the store's
+     * published keys (cached until exp). Default: "introspect" with layout edgex4, else "local".
+     */
+    check: z.enum(["introspect", "local"], { errorMap: () => ({ message: `must be "introspect" or "local"` }) }).optional(),
+    /** Logins through the gateway per client address (NGINX limit_req rate, r/s or r/m) and the burst allowed at once. */
+    loginRate: z.string().regex(/^[1-9][0-9]{0,5}r\/[sm]$/, "must be a rate such as 30r/m or 2r/s").default("30r/m"),
+    loginBurst: z.number().int().min(0).max(1000).default(10),
+    /** The store's lockout of userpass logins: `threshold` wrong passwords lock a login for `duration`; 0: never. */
+    lockout: z
+      .object({
+        threshold: z.number().int().min(0).max(1000).default(0),
+        duration: duration.default("15m"),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .superRefine((section, ctx) => {

@@ -17,6 +17,12 @@ export interface GatewayUserInputs extends SecretStoreAdminArgs {
   audience: pulumi.Input<string>;
   /** Token lifetime in seconds. */
   tokenTtlSeconds: pulumi.Input<number>;
+  /**
+   * Set: the user is made as EdgeX's `secrets-config proxy adduser` makes one (the EdgeX 4 layout): this policy
+   * (name and document) on the entity, entity metadata {name}, a userpass user with periodic tokens and no policies
+   * of its own, this OIDC template, and a token role of the user's name. Unset: this project's own shape.
+   */
+  edgex?: pulumi.Input<{ policyName: pulumi.Input<string>; policy: pulumi.Input<string>; oidcTemplate: pulumi.Input<string>; tokenPeriod: pulumi.Input<string> }>;
 }
 
 export class GatewayUser extends ThinResource {

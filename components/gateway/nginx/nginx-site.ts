@@ -4,7 +4,7 @@
 // or missing file and a certificate rotated in the store; `up` writes them again.
 import * as pulumi from "../../shared/pulumi";
 import { ThinResource, thinProvider } from "../../shared/dynamic-resource";
-import type { NginxSite as Site } from "./nginx";
+import type { AuthCheckOptions, NginxSite as Site } from "./nginx";
 import type { SecretStoreAdminArgs } from "../../secret-store/admin";
 
 export interface NginxSiteInputs extends SecretStoreAdminArgs {
@@ -17,6 +17,13 @@ export interface NginxSiteInputs extends SecretStoreAdminArgs {
   audience: pulumi.Input<string>;
   algorithm: pulumi.Input<string>;
   nginxBin: pulumi.Input<string>;
+  /**
+   * Set (the EdgeX 4 layout, whose KV v1 store keeps no gateway certificate, as EdgeX's proxy-setup keeps it in
+   * files): the key is read from this file of the node's PKI and the certificate is `certPem`; mount and tlsPath unused.
+   */
+  keyPath?: pulumi.Input<string>;
+  /** How the auth service checks tokens (the tokens' `iss`, introspection); unset: local verification. */
+  authCheck?: pulumi.Input<AuthCheckOptions>;
 }
 
 export class NginxSite extends ThinResource {

@@ -35,6 +35,8 @@ export interface NginxSite {
   storeTlsName: string;
   userpassPath: string;
   routes: NginxRoute[];
+  /** Logins through the gateway, per client address (NGINX limit_req): e.g. { rate: "10r/m", burst: 5 }. Unset: none. */
+  loginLimit?: { rate: string; burst: number };
 }
 
 /** The files the stack keeps in the config folder. */
@@ -95,6 +97,7 @@ export function renderNginxConf(site: NginxSite, certPem: string): string {
     "  proxy_max_temp_file_size 0;",
     ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${q(join(runDir, `${t}_temp`))};`),
     `  upstream edge_auth { server ${site.authListen}; keepalive 64; }`,
+    ...(site.loginLimit ? [`  limit_req_zone $binary_remote_addr zone=edge_login:1m rate=${site.loginLimit.rate};`, "  limit_req_status 429;"] : []),
     ...site.routes.map((r, i) => `  upstream edge_route_${i} { server ${hostPort(r.host, r.port)}; keepalive 32; }`),
     "  server {",
     `    listen ${site.listen} ssl;`,
@@ -105,8 +108,10 @@ export function renderNginxConf(site: NginxSite, certPem: string): string {
     "    proxy_http_version 1.1;",
     "    location / { return 404; }",
     // The store's userpass login and identity-token endpoints, so that a user gets a token through the gateway.
-    ...[`v1/auth/${site.userpassPath}/login/`, "v1/identity/oidc/token/"].flatMap((p) => [
+    ...[`v1/auth/${site.userpassPath}/login/`, "v1/identity/oidc/token/"].flatMap((p, i) => [
       `    location ${STORE_PASSTHROUGH_PATH}/${p} {`,
+      // Password guesses are slowed per client address before the store sees them (its lockout is the last line).
+      ...(i === 0 && site.loginLimit ? [`      limit_req zone=edge_login burst=${site.loginLimit.burst} nodelay;`] : []),
       `      proxy_pass ${store.protocol}//${store.host}/${p};`,
       ...headers(store.host),
       `      proxy_ssl_trusted_certificate ${q(storeCa)};`,
@@ -165,17 +170,32 @@ export interface AuthServiceConfig {
   algorithms: string[];
   caFile: string;
   pidFile: string;
+  /**
+   * Set: every token is asked about at the store (POST identity/oidc/introspect, as EdgeX's security-proxy-auth
+   * does), with the token in `tokenFile` (a login response, auth.client_token), so a removed user's token is refused
+   * at once; nothing is cached. Unset: local verification against the store's published keys (cached until `exp`).
+   */
+  introspect?: { url: string; tokenFile: string };
 }
 
-export function authServiceConfig(site: NginxSite, audience: string, algorithm: string): AuthServiceConfig {
+/** How the auth service checks tokens beyond the defaults: the `iss` the store puts in them, introspection. */
+export interface AuthCheckOptions {
+  /** The tokens' `iss` (default: the store's address + /v1/identity/oidc). */
+  issuer?: string;
+  /** Introspect at the store with this token file instead of verifying locally. */
+  introspectTokenFile?: string;
+}
+
+export function authServiceConfig(site: NginxSite, audience: string, algorithm: string, options: AuthCheckOptions = {}): AuthServiceConfig {
   return {
     listen: site.authListen,
     jwksUrl: new URL("/v1/identity/oidc/.well-known/keys", site.storeAddress).toString(),
-    issuer: `${site.storeAddress.replace(/\/+$/, "")}/v1/identity/oidc`,
+    issuer: options.issuer ?? `${site.storeAddress.replace(/\/+$/, "")}/v1/identity/oidc`,
     audience,
     algorithms: [algorithm],
     caFile: join(site.configDir, NGINX_FILES.storeCa),
     pidFile: join(site.configDir, NGINX_FILES.runDir, NGINX_FILES.authPid),
+    ...(options.introspectTokenFile ? { introspect: { url: new URL("/v1/identity/oidc/introspect", site.storeAddress).toString(), tokenFile: options.introspectTokenFile } } : {}),
   };
 }
 
