@@ -35,7 +35,7 @@ case "$stack" in
     ;;
   edgex)
     # The token recovery service (EdgeX's security-secretstore-setup :59843) waits for the settings file `up` writes.
-    servers=(openbao token-recovery)
+    servers=(openbao token-recovery nginx gateway-auth)
     export EDGE_SECRETS_ROOT=/run/edge-security-edgex/secrets
     # Its own store beside the local demo's (which has 8200).
     export EDGE_SERVER_STATE_DIR="$EDGE_ROOT/.demo/edgex" EDGE_OPENBAO_PORT=8210
@@ -71,6 +71,7 @@ case "${1:-up}" in
     # EII's own ConfigMgr library starts each service from what the stack wrote (its env file only).
     if [ "$stack" = eii-node ]; then bash scripts/eii/probe-services.sh "$EDGE_SECRETS_ROOT"; fi
     # Unmodified EdgeX services (where tools/edgex is built) on the node, and a curl command each answers.
+    if [ "$stack" = edgex ]; then EDGE_DEMO_ROUTE=core-keeper tsx scripts/demo-gateway.ts "$stack" "$EDGE_SERVER_STATE_DIR/gateway-auth-header"; fi
     if [ "$stack" = edgex ]; then bash scripts/edgex/demo-services.sh start "$EDGE_SECRETS_ROOT" "$EDGE_OPENBAO_PORT" "$(bash scripts/pulumi.sh config get --path --stack edgex edge-security:databases.postgres.host)" "$(bash scripts/pulumi.sh config get --path --stack edgex edge-security:databases.postgres.port)"; fi
     ;;
   down)
