@@ -14,6 +14,7 @@
 // No concern knows the word EdgeX: they are told a KV version, policies, an identity shape and named entries.
 import { z } from "zod";
 import type { KnownSecretSpec, SecretStoreConfig, ServiceAccess } from "../secret-store/config";
+import type { MessageBusConfig } from "../message-bus/config";
 
 export const EDGEX_KV_MOUNT = "secret";
 export const EDGEX_PATH_PREFIX = "edgex";
@@ -171,4 +172,34 @@ export function edgexSecretStore(edgex: EdgexConfig, store: SecretStoreConfig, r
   };
   // The gateway's certificate is not stored by this layout (EdgeX's proxy-setup keeps it in files: part 2).
   return { ...store, kvMount: EDGEX_KV_MOUNT, pathPrefix: EDGEX_PATH_PREFIX, gatewayService: undefined, access };
+}
+
+// ---- The message bus (EdgeX's mosquitto + its security-bootstrapper step, EG bs/mosquitto/handlers/handlers.go:53-113):
+// the broker's one user is the `message-bus` secret (msgbususer), the same pair every bus client reads.
+export const EDGEX_BUS_SECRET_ID = "message-bus-secret";
+
+/** The broker's users with this layout: the store's `message-bus` secret. */
+export function edgexMessageBus(bus: Omit<MessageBusConfig, "users">, store: SecretStoreConfig, fail: Fail): MessageBusConfig {
+  if (!store.access?.knownSecrets.some((s) => s.id === EDGEX_BUS_SECRET_ID)) {
+    fail(["messageBus"], `no service gets the message-bus secret (EdgeX's bus clients: ${EDGEX_BUS_CLIENTS.join(", ")}; or edgex.addKnownSecrets.message-bus; edgex.secureMessageBus must not be false)`);
+  }
+  return { ...bus, users: [{ secretId: EDGEX_BUS_SECRET_ID }] };
+}
+
+/**
+ * What a bus client reads (go-mod-bootstrap's MessageBus section, overridden by environment as compose does,
+ * EC docker-compose.yml:208-210): the broker's address, usernamepassword with the `message-bus` secret, and for
+ * TLS the node CA (go-mod-messaging's Optional.CaFile; it checks the broker's certificate against it, by the host).
+ * `caFile` is the CA's path as the service sees it.
+ */
+export function edgexBusEnv(bus: { host: string; port: number; tls: boolean }, caFile: string): Record<string, string> {
+  return {
+    MESSAGEBUS_TYPE: "mqtt",
+    MESSAGEBUS_PROTOCOL: bus.tls ? "tls" : "tcp",
+    MESSAGEBUS_HOST: bus.host,
+    MESSAGEBUS_PORT: String(bus.port),
+    MESSAGEBUS_AUTHMODE: "usernamepassword",
+    MESSAGEBUS_SECRETNAME: "message-bus",
+    ...(bus.tls ? { MESSAGEBUS_OPTIONAL_CAFILE: caFile } : {}),
+  };
 }
