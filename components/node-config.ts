@@ -249,5 +249,5 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   const withContainers = containers ? { ...withConfigStore, containers } : withConfigStore;
   const bus = parsed.data.messageBus && resolveMessageBus(parsed.data.messageBus, node.services, fail);
   if (bus && layout !== "edgex4") fail(["messageBus"], "is used with layout edgex4 only for now (its users are the store's message-bus secret)");
-  return bus ? { ...withContainers, messageBus: edgexMessageBus(bus, secretStore!, fail) } : withContainers;
+  return bus ? { ...withContainers, ...edgexMessageBus(bus, secretStore!, fail) } : withContainers;
 }

@@ -91,7 +91,10 @@ describe("layout edgex4: the message bus", () => {
   it("gives the broker one user, the store's message-bus secret, on loopback with TLS by default", () => {
     const config = parseNodeConfig(base({ messageBus: { service: "mqtt-broker" } }, services));
     expect(config.messageBus).toEqual({ service: "mqtt-broker", host: "127.0.0.1", port: 8883, tls: true, topics: ["#"], users: [{ secretId: "message-bus-secret" }] });
-    expect(config.secretStore!.access!.knownSecrets.find((s) => s.id === "message-bus-secret")?.username).toBe("msgbususer");
+    // With TLS the secret also carries the node CA as `cacert` (what go-mod-bootstrap gives the MQTT client).
+    expect(config.secretStore!.access!.knownSecrets.find((s) => s.id === "message-bus-secret")).toMatchObject({ username: "msgbususer", caCertKey: "cacert" });
+    const plain = parseNodeConfig(base({ messageBus: { service: "mqtt-broker", tls: false } }, services));
+    expect(plain.secretStore!.access!.knownSecrets.find((s) => s.id === "message-bus-secret")!.caCertKey).toBeUndefined();
   });
 
   it("refuses, in one line: a broker not in services, an address not in its certificate, no bus client, another layout", () => {
@@ -105,16 +108,15 @@ describe("layout edgex4: the message bus", () => {
     expect(parseNodeConfig(bridge).messageBus!.host).toBe("172.17.0.1");
   });
 
-  it("tells bus clients compose's MQTT settings: usernamepassword with message-bus, TLS with the node CA", async () => {
+  it("tells bus clients compose's MQTT settings: usernamepassword with message-bus, TLS", async () => {
     const { edgexBusEnv } = await import("./edgex4");
-    expect(edgexBusEnv({ host: "127.0.0.1", port: 8883, tls: true }, "/tmp/edgex/secrets/core-data/ca.pem")).toEqual({
+    expect(edgexBusEnv({ host: "127.0.0.1", port: 8883, tls: true })).toEqual({
       MESSAGEBUS_TYPE: "mqtt",
       MESSAGEBUS_PROTOCOL: "tls",
       MESSAGEBUS_HOST: "127.0.0.1",
       MESSAGEBUS_PORT: "8883",
       MESSAGEBUS_AUTHMODE: "usernamepassword",
       MESSAGEBUS_SECRETNAME: "message-bus",
-      MESSAGEBUS_OPTIONAL_CAFILE: "/tmp/edgex/secrets/core-data/ca.pem",
     });
   });
 });

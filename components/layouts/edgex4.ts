@@ -178,21 +178,27 @@ export function edgexSecretStore(edgex: EdgexConfig, store: SecretStoreConfig, r
 // the broker's one user is the `message-bus` secret (msgbususer), the same pair every bus client reads.
 export const EDGEX_BUS_SECRET_ID = "message-bus-secret";
 
-/** The broker's users with this layout: the store's `message-bus` secret. */
-export function edgexMessageBus(bus: Omit<MessageBusConfig, "users">, store: SecretStoreConfig, fail: Fail): MessageBusConfig {
-  if (!store.access?.knownSecrets.some((s) => s.id === EDGEX_BUS_SECRET_ID)) {
+/**
+ * The broker's users with this layout: the store's `message-bus` secret. With TLS the secret also carries the node
+ * CA as `cacert`, which go-mod-bootstrap passes to the MQTT client with AuthMode usernamepassword too (GB
+ * bootstrap/messaging/messaging.go:114-124,101-103): the one way to give unmodified services the CA, since an
+ * environment override only sets keys their configuration already has, and Optional.CaFile is not one of them.
+ */
+export function edgexMessageBus(bus: Omit<MessageBusConfig, "users">, store: SecretStoreConfig, fail: Fail): { messageBus: MessageBusConfig; secretStore: SecretStoreConfig } {
+  const access = store.access!;
+  if (!access.knownSecrets.some((s) => s.id === EDGEX_BUS_SECRET_ID)) {
     fail(["messageBus"], `no service gets the message-bus secret (EdgeX's bus clients: ${EDGEX_BUS_CLIENTS.join(", ")}; or edgex.addKnownSecrets.message-bus; edgex.secureMessageBus must not be false)`);
   }
-  return { ...bus, users: [{ secretId: EDGEX_BUS_SECRET_ID }] };
+  const knownSecrets = access.knownSecrets.map((s) => (s.id === EDGEX_BUS_SECRET_ID && bus.tls ? { ...s, caCertKey: "cacert" } : s));
+  return { messageBus: { ...bus, users: [{ secretId: EDGEX_BUS_SECRET_ID }] }, secretStore: { ...store, access: { ...access, knownSecrets } } };
 }
 
 /**
  * What a bus client reads (go-mod-bootstrap's MessageBus section, overridden by environment as compose does,
- * EC docker-compose.yml:208-210): the broker's address, usernamepassword with the `message-bus` secret, and for
- * TLS the node CA (go-mod-messaging's Optional.CaFile; it checks the broker's certificate against it, by the host).
- * `caFile` is the CA's path as the service sees it.
+ * EC docker-compose.yml:208-210): the broker's address, usernamepassword with the `message-bus` secret (which, with
+ * TLS, carries the node CA as `cacert`: the MQTT client checks the broker's certificate against it, by the host).
  */
-export function edgexBusEnv(bus: { host: string; port: number; tls: boolean }, caFile: string): Record<string, string> {
+export function edgexBusEnv(bus: { host: string; port: number; tls: boolean }): Record<string, string> {
   return {
     MESSAGEBUS_TYPE: "mqtt",
     MESSAGEBUS_PROTOCOL: bus.tls ? "tls" : "tcp",
@@ -200,6 +206,5 @@ export function edgexBusEnv(bus: { host: string; port: number; tls: boolean }, c
     MESSAGEBUS_PORT: String(bus.port),
     MESSAGEBUS_AUTHMODE: "usernamepassword",
     MESSAGEBUS_SECRETNAME: "message-bus",
-    ...(bus.tls ? { MESSAGEBUS_OPTIONAL_CAFILE: caFile } : {}),
   };
 }

@@ -19,7 +19,7 @@ function liveState(props: Inputs): Outputs["live"] {
   return passwordFileMatches(passwd, props.users) && acl === aclFile(props.users) ? "intact" : "changed";
 }
 
-/** SIGHUP to the broker named by the pid file, when it runs. */
+/** SIGHUP to the broker named by the pid file, when it runs (Linux: its /proc entry names mosquitto). */
 function reload(pidFile: string | undefined): void {
   if (!pidFile) return;
   let pid: number;
@@ -29,6 +29,15 @@ function reload(pidFile: string | undefined): void {
     return; // not started yet: it reads the files when it starts
   }
   if (!Number.isInteger(pid) || pid <= 1) return;
+  // Only mosquitto itself: before its readiness files exist the pid is the server script's waiting shell, which
+  // SIGHUP would end (it starts the broker later, and the broker reads the files then).
+  let command: string;
+  try {
+    command = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return; // no such process
+  }
+  if (command !== "mosquitto") return;
   try {
     process.kill(pid, "SIGHUP");
   } catch {

@@ -1,6 +1,6 @@
 // Dynamic resource: an MQTT broker's users, as the broker reads them: its password file (mosquitto's hashed format)
 // and its ACL, both 0600 in the broker's folder, written atomically; then, when the broker's pid file is given and
-// names a running process, SIGHUP so that it re-reads them (a rotated password works at once, the old one stops).
+// names a running mosquitto, SIGHUP so that it re-reads them (a rotated password works at once, the old one stops).
 // A file lost or altered on disk is seen by `refresh`/`preview` and written again by `up`.
 // Logic: ./broker-users.provider.ts.
 import * as pulumi from "../shared/pulumi";

@@ -185,7 +185,7 @@ export class SecretStore extends pulumi.ComponentResource {
     for (const secret of access.knownSecrets) {
       const resource = new KnownSecret(
         secret.id,
-        { ...admin, mount: kv.mount, kvVersion: access.kvVersion, paths: secret.paths, username: secret.username, ...(secret.rotation ? { rotation: secret.rotation } : {}) },
+        { ...admin, mount: kv.mount, kvVersion: access.kvVersion, paths: secret.paths, username: secret.username, ...(secret.rotation ? { rotation: secret.rotation } : {}), ...(secret.caCertKey ? { fields: { [secret.caCertKey]: args.caPem } } : {}) },
         { parent: this },
       );
       this.knownSecrets[secret.id] = { username: resource.username, password: resource.password };

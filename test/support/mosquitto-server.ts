@@ -1,7 +1,7 @@
 // The test's own MQTT broker (Debian's mosquitto), started through scripts/servers/mosquitto.sh on a free loopback
 // port as the demo does, and mosquitto_pub/mosquitto_sub (the real clients) with a username and password.
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT, TestNode } from "./harness";
 
@@ -33,6 +33,23 @@ export class MosquittoServer {
     } catch {
       return "";
     }
+  }
+
+  /** For a failure message: the broker's status, its folder's files and its log's end. */
+  describe(): string {
+    let status: string;
+    try {
+      status = execFileSync("bash", [SCRIPT, "status"], { env: this.env, encoding: "utf8" });
+    } catch (err) {
+      status = String((err as { stdout?: string }).stdout ?? err);
+    }
+    let files: string[] = [];
+    try {
+      files = readdirSync(join(this.node.secretsRoot, this.service));
+    } catch {
+      files = ["(no folder)"];
+    }
+    return `${status.trim()}; its folder: ${files.join(" ")}; its log: ${this.log().slice(-1500)}`;
   }
 
   private get env(): NodeJS.ProcessEnv {
