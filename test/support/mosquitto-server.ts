@@ -103,7 +103,8 @@ export class MosquittoServer {
    */
   subscribe(username: string, password: string, topic: string, count: number, ms: number): { ready: Promise<void>; messages: Promise<{ ok: boolean; lines: string[]; stderr: string }> } {
     const { args, env } = this.client(username, password);
-    const proc = spawn("mosquitto_sub", [...args, "-t", topic, "-v", "-d", "-C", String(count), "-W", String(Math.ceil(ms / 1000))], { env, stdio: ["ignore", "pipe", "pipe"] });
+    // Line-buffered (stdbuf): its output is a pipe here, so SUBACK and each message are seen as they come.
+    const proc = spawn("stdbuf", ["-oL", "mosquitto_sub", ...args, "-t", topic, "-v", "-d", "-C", String(count), "-W", String(Math.ceil(ms / 1000))], { env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     let markReady: () => void = () => {};
