@@ -15,6 +15,7 @@
 import { z } from "zod";
 import type { KnownSecretSpec, SecretStoreConfig, ServiceAccess } from "../secret-store/config";
 import type { LayoutIdentity } from "../gateway/nginx/component";
+import type { MessageBusConfig } from "../message-bus/config";
 
 export const EDGEX_KV_MOUNT = "secret";
 export const EDGEX_PATH_PREFIX = "edgex";
@@ -248,4 +249,39 @@ export function edgexGatewayProblem(gateway: { kind: string; service?: string; n
   (gateway.nginx?.users ?? []).forEach((u, i) => {
     if (services.includes(u.name)) fail(["gateway", "nginx", "users", i, "name"], `${JSON.stringify(u.name)} is a service's name: with layout edgex4 users and services share the store's entities and userpass logins`);
   });
+}
+
+// ---- The message bus (EdgeX's mosquitto + its security-bootstrapper step, EG bs/mosquitto/handlers/handlers.go:53-113):
+// the broker's one user is the `message-bus` secret (msgbususer), the same pair every bus client reads.
+export const EDGEX_BUS_SECRET_ID = "message-bus-secret";
+
+/**
+ * The broker's users with this layout: the store's `message-bus` secret. With TLS the secret also carries the node
+ * CA as `cacert`, which go-mod-bootstrap passes to the MQTT client with AuthMode usernamepassword too (GB
+ * bootstrap/messaging/messaging.go:114-124,101-103): the one way to give unmodified services the CA, since an
+ * environment override only sets keys their configuration already has, and Optional.CaFile is not one of them.
+ */
+export function edgexMessageBus(bus: Omit<MessageBusConfig, "users">, store: SecretStoreConfig, fail: Fail): { messageBus: MessageBusConfig; secretStore: SecretStoreConfig } {
+  const access = store.access!;
+  if (!access.knownSecrets.some((s) => s.id === EDGEX_BUS_SECRET_ID)) {
+    fail(["messageBus"], `no service gets the message-bus secret (EdgeX's bus clients: ${EDGEX_BUS_CLIENTS.join(", ")}; or edgex.addKnownSecrets.message-bus; edgex.secureMessageBus must not be false)`);
+  }
+  const knownSecrets = access.knownSecrets.map((s) => (s.id === EDGEX_BUS_SECRET_ID && bus.tls ? { ...s, caCertKey: "cacert" } : s));
+  return { messageBus: { ...bus, users: [{ secretId: EDGEX_BUS_SECRET_ID }] }, secretStore: { ...store, access: { ...access, knownSecrets } } };
+}
+
+/**
+ * What a bus client reads (go-mod-bootstrap's MessageBus section, overridden by environment as compose does,
+ * EC docker-compose.yml:208-210): the broker's address, usernamepassword with the `message-bus` secret (which, with
+ * TLS, carries the node CA as `cacert`: the MQTT client checks the broker's certificate against it, by the host).
+ */
+export function edgexBusEnv(bus: { host: string; port: number; tls: boolean }): Record<string, string> {
+  return {
+    MESSAGEBUS_TYPE: "mqtt",
+    MESSAGEBUS_PROTOCOL: bus.tls ? "tls" : "tcp",
+    MESSAGEBUS_HOST: bus.host,
+    MESSAGEBUS_PORT: String(bus.port),
+    MESSAGEBUS_AUTHMODE: "usernamepassword",
+    MESSAGEBUS_SECRETNAME: "message-bus",
+  };
 }

@@ -56,6 +56,8 @@ export class SecretStore extends pulumi.ComponentResource {
   readonly caCertPath: pulumi.Output<string>;
   readonly services: Record<string, SecretStoreServiceOutputs> = {};
   readonly credentials: Record<string, { username: pulumi.Output<string>; password: pulumi.Output<string> }> = {};
+  /** A layout's known secrets by id ({username, password}; e.g. a message bus's users). */
+  readonly knownSecrets: Record<string, { username: pulumi.Output<string>; password: pulumi.Output<string> }> = {};
   /** What must exist before each service's readiness file. */
   readonly serviceResources: Record<string, pulumi.Resource[]> = {};
   readonly gatewayTlsPath?: string;
@@ -189,9 +191,10 @@ export class SecretStore extends pulumi.ComponentResource {
     for (const secret of access.knownSecrets) {
       const resource = new KnownSecret(
         secret.id,
-        { ...admin, mount: kv.mount, kvVersion: access.kvVersion, paths: secret.paths, username: secret.username, ...(secret.rotation ? { rotation: secret.rotation } : {}) },
+        { ...admin, mount: kv.mount, kvVersion: access.kvVersion, paths: secret.paths, username: secret.username, ...(secret.rotation ? { rotation: secret.rotation } : {}), ...(secret.caCertKey ? { fields: { [secret.caCertKey]: args.caPem } } : {}) },
         { parent: this },
       );
+      this.knownSecrets[secret.id] = { username: resource.username, password: resource.password };
       const owner = secret.dbCredentialsOf;
       if (owner !== undefined) {
         this.credentials[owner] = { username: resource.username, password: resource.password };

@@ -91,6 +91,8 @@ export interface KnownSecretSpec {
   dbCredentialsOf?: string;
   /** Rotation generation of the password (docs/rotation.md). */
   rotation?: number;
+  /** A key of the entry that holds the node CA's certificate (PEM), e.g. a message bus client's `cacert`. */
+  caCertKey?: string;
 }
 
 export type SecretStoreConfig = z.infer<typeof secretStoreSchema> & { gatewayService?: string; access?: ServiceAccess };
