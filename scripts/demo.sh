@@ -35,10 +35,10 @@ case "$stack" in
     ;;
   edgex)
     # The token recovery service (EdgeX's security-secretstore-setup :59843) waits for the settings file `up` writes.
-    servers=(openbao token-recovery nginx gateway-auth)
+    servers=(openbao token-recovery mosquitto nginx gateway-auth)
     export EDGE_SECRETS_ROOT=/run/edge-security-edgex/secrets
     # Its own store beside the local demo's (which has 8200).
-    export EDGE_SERVER_STATE_DIR="$EDGE_ROOT/.demo/edgex" EDGE_OPENBAO_PORT=8210
+    export EDGE_SERVER_STATE_DIR="$EDGE_ROOT/.demo/edgex" EDGE_OPENBAO_PORT=8210 EDGE_MOSQUITTO_PORT=8893
     # PostgreSQL as for the local demo: the one at the stack's address, or the same private cluster.
     export EDGE_POSTGRES_STATE_DIR="$EDGE_ROOT/.demo/postgres"
     ;;

@@ -6,15 +6,15 @@
 #
 #   demo-services.sh start|stop <secrets-root> <store-port> <pg-host> <pg-port>     (start: services' pids and logs in
 #                                                                                    $EDGE_SERVER_STATE_DIR/edgex-services)
-# Until the node has a message bus (EdgeX 4 layout, part 2), each runs with MESSAGEBUS_DISABLED=true. The token
+# Each connects to the node's broker (127.0.0.1:$EDGE_MOSQUITTO_PORT, TLS) with the message-bus secret, as compose's
+# MESSAGEBUS_* settings say (edgexBusEnv in components/layouts/edgex4.ts). The token
 # recovery service (scripts/servers/token-recovery.sh) is EdgeX's security-secretstore-setup :59843 for them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../env.sh"
 bin="${EDGE_EDGEX_BIN:-$EDGE_ROOT/tools/edgex}"
 dir="${EDGE_SERVER_STATE_DIR:-$EDGE_ROOT/.demo}/edgex-services"
 # service key -> port (EdgeX's own)
-# core-data is not among them until the node has its message bus (it does not start without one).
-declare -A PORTS=([core-keeper]=59890 [core-metadata]=59881)
+declare -A PORTS=([core-keeper]=59890 [core-metadata]=59881 [core-data]=59880)
 cmd="${1:-}"; secrets_root="${2:-}"; store_port="${3:-8210}"; pg_host="${4:-127.0.0.1}"; pg_port="${5:-5432}"
 
 start_one() {
@@ -29,7 +29,9 @@ start_one() {
     EDGEX_SECURITY_SECRET_STORE=true SECRETSTORE_HOST=127.0.0.1 SECRETSTORE_PORT="$store_port" SECRETSTORE_PROTOCOL=https \
       SECRETSTORE_ROOTCACERTPATH="$secrets_root/$svc/ca.pem" SECRETSTORE_TOKENFILE="$secrets_root/$svc/secrets-token.json" \
       SECRETSTORE_SERVERNAME=edgex-secret-store CLIENTS_SECURITY_SECRETSTORE_SETUP_HOST=127.0.0.1 \
-      DATABASE_HOST="$pg_host" DATABASE_PORT="$pg_port" SERVICE_HOST=127.0.0.1 SERVICE_PORT="$port" MESSAGEBUS_DISABLED=true \
+      DATABASE_HOST="$pg_host" DATABASE_PORT="$pg_port" SERVICE_HOST=127.0.0.1 SERVICE_PORT="$port" CLIENTS_CORE_METADATA_HOST=127.0.0.1 \
+      MESSAGEBUS_TYPE=mqtt MESSAGEBUS_PROTOCOL=tls MESSAGEBUS_HOST=127.0.0.1 MESSAGEBUS_PORT="${EDGE_MOSQUITTO_PORT:-8883}" \
+      MESSAGEBUS_AUTHMODE=usernamepassword MESSAGEBUS_SECRETNAME=message-bus \
       EDGEX_STARTUP_DURATION=120 exec setsid "$bin/$svc" -cd "$dir/$svc/res" "${args[@]}"
   ) >>"$log" 2>&1 </dev/null &
   echo $! >"$dir/$svc.pid"
@@ -48,7 +50,8 @@ case "$cmd" in
     [ -n "$secrets_root" ] || { echo "usage: demo-services.sh start <secrets-root> <store-port> <pg-host> <pg-port>" >&2; exit 2; }
     if [ ! -x "$bin/core-keeper" ]; then echo "edgex: $bin/core-keeper is not built (scripts/edgex/build.sh needs ../shared/edgex): no EdgeX services in this demo"; exit 0; fi
     mkdir -p "$dir" && chmod 0700 "$dir"
-    for svc in core-keeper core-metadata; do start_one "$svc" || true; done
+    # core-metadata before core-data (core-data fills its device cache from it at start).
+    for svc in core-keeper core-metadata core-data; do start_one "$svc" || true; done
     echo
     echo "# core-keeper's authenticated API, with core-keeper's own JWT (its token file is readable by root only):"
     echo "curl -s -H \"Authorization: Bearer \$(curl -s --cacert $secrets_root/ca.pem -H \"X-Vault-Token: \$(jq -r .auth.client_token $secrets_root/core-keeper/secrets-token.json)\" https://127.0.0.1:$store_port/v1/identity/oidc/token/core-keeper | jq -r .data.token)\" http://127.0.0.1:59890/api/v3/registry/all | jq '.statusCode, (.registrations | length)'"
@@ -58,6 +61,7 @@ case "$cmd" in
       echo
       echo "# Through the gateway (https://127.0.0.1:8453), as the stack's user operator (its JWT in $header):"
       echo "curl -s -w ' %{http_code}\n' --cacert $secrets_root/ca.pem -H @$header https://127.0.0.1:8453/core-keeper/api/v3/registry/all"
+      echo "curl -s -w ' %{http_code}\n' --cacert $secrets_root/ca.pem -H @$header https://127.0.0.1:8453/core-data/api/v3/event/count"
       echo "curl -s -w ' %{http_code}\n' --cacert $secrets_root/ca.pem -H @$header https://127.0.0.1:8453/core-metadata/api/v3/deviceprofile/all"
       echo "curl -s -o /dev/null -w '%{http_code}\n' --cacert $secrets_root/ca.pem https://127.0.0.1:8453/core-metadata/api/v3/deviceprofile/all     # 401 without a token"
     fi
