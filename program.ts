@@ -36,6 +36,7 @@ export function loadNodeConfig(config: pulumi.Config = new pulumi.Config(CONFIG_
     databases: config.getObject("databases"),
     gateway: config.getObject("gateway"),
     containers: config.getObject("containers"),
+    messageBus: config.getObject("messageBus"),
     rotation: config.getObject("rotation"),
   });
   // Admin passwords must come in as secrets (`pulumi config set --secret --path ...`), never as plain config.

@@ -23,6 +23,7 @@ const STORE = {
   tls: "pulumi-nodejs:dynamic/edge-security:SecretStoreCertificate",
   identityEngine: "pulumi-nodejs:dynamic/edge-security:SecretStoreIdentityEngine",
   identity: "pulumi-nodejs:dynamic/edge-security:ServiceIdentity",
+  recovery: "pulumi-nodejs:dynamic/edge-security:TokenRecovery",
   known: "pulumi-nodejs:dynamic/edge-security:KnownSecret",
 };
 
@@ -272,5 +273,25 @@ describe("EdgeNode resource graph (Pulumi mocks)", { timeout: 120_000 }, () => {
     expect(registrations.some((r) => r.name === "secretstore-store-identity")).toBe(false);
     expect(services["core-data"]).toMatchObject({ secretPath: "secret/edgex/core-data", dbCredentials: { entry: "postgres" } });
     expect(services["core-command"].dbCredentials).toBeUndefined();
+  });
+
+  it("with layout edgex4 and edgex.tokenRecovery: one TokenRecovery for the identities (after them), its secret id and settings marked secret", async () => {
+    const raw = {
+      layout: "edgex4",
+      secretsRoot: "/run/u",
+      services: [{ name: "secretstore" }, { name: "core-data", owner: { uid: 2002, gid: 2001 } }, { name: "core-command" }],
+      secretStore: { custodyDir: "/var/lib/u" },
+      edgex: { tokenRecovery: { port: 59999 } },
+    };
+    const { find, count } = await buildNode(await config(raw), undefined, pulumi.secret("custody-secret-custody-secret-custody"));
+    expect(count(STORE.recovery)).toBe(1);
+    const recovery = find(STORE.recovery, "secret-store-token-recovery");
+    expect(recovery.inputs).toMatchObject({ appRolePath: "approle", roleName: "security-secretstore-setup", policyName: "edgex-token-recovery", boundCidrs: ["127.0.0.1/32"], tokenPeriod: "1h", listenHost: "127.0.0.1", port: 59999, configFile: "/run/u/security-secretstore-setup/token-recovery.json" });
+    expect(recovery.inputs.services.map((s: { name: string }) => s.name)).toEqual(["core-data", "core-command"]);
+    expect(recovery.inputs.services[0]).toMatchObject({ policies: ["edgex-service-core-data"], tokenFile: "/run/u/core-data/secrets-token.json", uid: 2002, gid: 2001 });
+    expect(recovery.additionalSecretOutputs).toEqual(expect.arrayContaining(["unsealKeys", "secretId", "configContent"]));
+    expect(recovery.dependencies).toEqual(expect.arrayContaining([find(STORE.identity, "core-data-store-identity").urn, find(STORE.identity, "core-command-store-identity").urn]));
+    const without = await buildNode(await config({ ...raw, edgex: {} }), undefined, pulumi.secret("custody-secret-custody-secret-custody"));
+    expect(without.count(STORE.recovery)).toBe(0);
   });
 });

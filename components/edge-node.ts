@@ -15,6 +15,7 @@ import { kongGatewaySchema } from "./gateway/kong/config";
 import { Pki, PkiArgs } from "./pki/component";
 import { SecretStore, SecretStoreServiceOutputs, TOKEN_FILE_NAME } from "./secret-store/component";
 import { Containers, serviceDir } from "./containers/component";
+import { MessageBus } from "./message-bus/component";
 import { generationInput } from "./lifecycle/config";
 import type { LayoutIdentity } from "./gateway/nginx/component";
 import { edgexNginxIdentity } from "./layouts/edgex4";
@@ -46,6 +47,8 @@ export interface EdgeNodeOutputs {
   databases?: DatabasesOutputs;
   /** Present when `gateway` is configured: kind, addresses and the route paths (NGINX: users, passwords as secrets). */
   gateway?: KongGatewayOutputs | NginxGatewayStackOutputs;
+  /** Present when `messageBus` is configured: the broker's URL. */
+  messageBus?: { url: string };
 }
 
 export class EdgeNode extends pulumi.ComponentResource {
@@ -56,6 +59,7 @@ export class EdgeNode extends pulumi.ComponentResource {
   readonly nginxGateway?: NginxGateway;
   readonly kongGateway?: KongGateway;
   readonly containers?: Containers;
+  readonly messageBus?: MessageBus;
   readonly outputs: EdgeNodeOutputs;
 
   constructor(name: string, args: EdgeNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -81,7 +85,7 @@ export class EdgeNode extends pulumi.ComponentResource {
         {
           parent: this,
           dependsOn: [
-            ...[this.secretStore, this.configStore, this.databases].flatMap((component) => component?.serviceResources[service.name] ?? []),
+            ...[this.secretStore, this.configStore, this.databases, this.messageBus].flatMap((component) => component?.serviceResources[service.name] ?? []),
             // NGINX and its auth service start on the gateway's readiness file: its configuration comes first.
             ...(this.nginxGateway && service.name === config.gateway?.service ? this.nginxGateway.resources : []),
           ],
@@ -163,6 +167,12 @@ export class EdgeNode extends pulumi.ComponentResource {
       );
     }
 
+    if (config.messageBus) {
+      // The broker's users are known secrets of the store (the config requires it).
+      const owner = serverOf(config.messageBus.service)?.owner;
+      this.messageBus = new MessageBus("message-bus", { config: config.messageBus, secretsRoot: config.secretsRoot, credentials: this.secretStore!.knownSecrets, owner }, { parent: this });
+    }
+
     const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
     for (const service of config.services) {
       readyFile(service);
@@ -192,6 +202,7 @@ export class EdgeNode extends pulumi.ComponentResource {
         ? { gateway: { ...this.nginxGateway.outputs, users: Object.fromEntries(Object.entries(this.nginxGateway.outputs.users).map(([user, paths]) => [user, { ...paths, password: this.nginxGateway!.passwords[user] }])) } }
         : {}),
       ...(this.kongGateway ? { gateway: this.kongGateway.outputs } : {}),
+      ...(this.messageBus ? { messageBus: { url: this.messageBus.url } } : {}),
     };
     this.registerOutputs(this.outputs);
   }

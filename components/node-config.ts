@@ -12,7 +12,8 @@ import { ContainersConfig, containersSchema, resolveContainers } from "./contain
 import { rotationProblem, rotationSchema, ServiceRotation, serviceRotation } from "./lifecycle/config";
 import { nodeCaGenerationFields, nodeCaProblem } from "./fleet/config";
 import { eii3ConfigStore } from "./layouts/eii3";
-import { edgexExtraServices, edgexGatewayProblem, edgexRawDatabases, edgexSchema, edgexSecretStore } from "./layouts/edgex4";
+import { edgexExtraServices, edgexGatewayProblem, edgexMessageBus, edgexRawDatabases, edgexSchema, edgexSecretStore } from "./layouts/edgex4";
+import { MessageBusConfig, messageBusSchema, resolveMessageBus } from "./message-bus/config";
 
 /** The stack's layout: `default` (this project's own shape) or a compatibility layout (components/layouts/). */
 export const LAYOUTS = ["default", "edgex4", "eii3"] as const;
@@ -100,6 +101,7 @@ export const nodeSchema = z
     databases: databasesSchema.optional(),
     gateway: gatewaySchema.optional(),
     containers: containersSchema.optional(),
+    messageBus: messageBusSchema.optional(),
     rotation: rotationSchema.optional(),
   })
   .strict();
@@ -132,6 +134,8 @@ export interface NodeConfig {
   gateway?: GatewayConfig;
   /** Set when `containers.enabled` is true: the optional container runtime (components/containers). */
   containers?: ContainersConfig;
+  /** The MQTT broker's users and address (layout edgex4: the store's message-bus secret). */
+  messageBus?: MessageBusConfig;
 }
 
 function keyPath(path: (string | number)[]): string {
@@ -243,5 +247,8 @@ export function parseNodeConfig(raw: Record<string, unknown>): NodeConfig {
   const layoutStore = store && layout === "eii3" ? eii3ConfigStore(store, node.services.map((s) => s.name), fail) : store;
   const withConfigStore = configStore ? { ...withGateway, configStore: layoutStore } : withGateway;
   const containers = parsed.data.containers && resolveContainers(parsed.data.containers, node.services.map((s) => s.name), fail);
-  return containers ? { ...withConfigStore, containers } : withConfigStore;
+  const withContainers = containers ? { ...withConfigStore, containers } : withConfigStore;
+  const bus = parsed.data.messageBus && resolveMessageBus(parsed.data.messageBus, node.services, fail);
+  if (bus && layout !== "edgex4") fail(["messageBus"], "is used with layout edgex4 only for now (its users are the store's message-bus secret)");
+  return bus ? { ...withContainers, ...edgexMessageBus(bus, secretStore!, fail) } : withContainers;
 }

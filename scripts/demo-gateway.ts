@@ -21,9 +21,10 @@ async function main(): Promise<void> {
   } finally {
     await client.close();
   }
-  // A route the demo upstreams serve (scripts/servers/demo-upstreams.sh: core-data, core-metadata).
+  // A route the demo upstreams serve (scripts/servers/demo-upstreams.sh: core-data, core-metadata)
   const routes = gateway.routes as Record<string, string>;
-  const route = routes["core-data"] ?? Object.values(routes)[0];
+  // (the edgex demo names core-keeper, a real EdgeX service it runs: EDGE_DEMO_ROUTE)
+  const route = routes[process.env.EDGE_DEMO_ROUTE ?? "core-data"] ?? Object.values(routes)[0];
   console.log(`
 The NGINX gateway serves ${gateway.url} (TLS 1.3, certificate from the secret store). Try:
 

@@ -7,7 +7,9 @@
 #   eii-node  the EII-style node: PKI + config store (etcd), layout eii3; then EII's ConfigMgr library (configmgr-probe)
 #             starts each service from its env file                              secrets in /run/edge-security-eii
 #   edgex     the EdgeX 4 layout (docs/edgex.md): PKI + secret store in EdgeX's shape (its own OpenBao on
-#             127.0.0.1:8210, data in .demo/edgex)                                secrets in /run/edge-security-edgex
+#             127.0.0.1:8210, data in .demo/edgex), PostgreSQL as for local, the token recovery service on
+#             127.0.0.1:59843, then real EdgeX services where built (scripts/edgex/demo-services.sh)
+#                                                                                 secrets in /run/edge-security-edgex
 # Server data lives in .demo/ (it survives down/up, like a node's disk); the secret store's custody file is in
 # /var/lib/edge-security-demo/custody. The demo passphrase is for demos only (see README).
 # Each server's pid and log: .demo/servers/<server>/ (scripts/servers/lib.sh).
@@ -32,10 +34,11 @@ case "$stack" in
     export EDGE_ETCD_DATA_DIR="$EDGE_ROOT/.demo/etcd" # where earlier demos kept it
     ;;
   edgex)
-    servers=(openbao)
+    # The token recovery service (EdgeX's security-secretstore-setup :59843) waits for the settings file `up` writes.
+    servers=(openbao token-recovery mosquitto nginx gateway-auth)
     export EDGE_SECRETS_ROOT=/run/edge-security-edgex/secrets
     # Its own store beside the local demo's (which has 8200).
-    export EDGE_SERVER_STATE_DIR="$EDGE_ROOT/.demo/edgex" EDGE_OPENBAO_PORT=8210
+    export EDGE_SERVER_STATE_DIR="$EDGE_ROOT/.demo/edgex" EDGE_OPENBAO_PORT=8210 EDGE_MOSQUITTO_PORT=8893
     # PostgreSQL as for the local demo: the one at the stack's address, or the same private cluster.
     export EDGE_POSTGRES_STATE_DIR="$EDGE_ROOT/.demo/postgres"
     ;;
@@ -67,8 +70,12 @@ case "${1:-up}" in
     if [ "$stack" = local ]; then tsx scripts/demo-gateway.ts "$stack" "$EDGE_ROOT/.demo/gateway-auth-header"; fi
     # EII's own ConfigMgr library starts each service from what the stack wrote (its env file only).
     if [ "$stack" = eii-node ]; then bash scripts/eii/probe-services.sh "$EDGE_SECRETS_ROOT"; fi
+    # Unmodified EdgeX services (where tools/edgex is built) on the node, and a curl command each answers.
+    if [ "$stack" = edgex ]; then EDGE_DEMO_ROUTE=core-keeper tsx scripts/demo-gateway.ts "$stack" "$EDGE_SERVER_STATE_DIR/gateway-auth-header"; fi
+    if [ "$stack" = edgex ]; then bash scripts/edgex/demo-services.sh start "$EDGE_SECRETS_ROOT" "$EDGE_OPENBAO_PORT" "$(bash scripts/pulumi.sh config get --path --stack edgex edge-security:databases.postgres.host)" "$(bash scripts/pulumi.sh config get --path --stack edgex edge-security:databases.postgres.port)"; fi
     ;;
   down)
+    if [ "$stack" = edgex ]; then bash scripts/edgex/demo-services.sh stop; fi
     bash scripts/pulumi.sh destroy --stack "$stack" --yes --skip-preview
     bash scripts/servers.sh stop "${servers[@]}"
     # The private cluster is shared by the local and edgex demos: stopped by whichever goes down last.

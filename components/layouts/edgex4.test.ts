@@ -54,6 +54,21 @@ describe("layout edgex4", () => {
     ]);
   });
 
+  it("token recovery: none unless edgex.tokenRecovery is set; then EdgeX's port 59843 on loopback, an AppRole bound to loopback", () => {
+    expect(parseNodeConfig(base()).secretStore!.access!.tokenRecovery).toBeUndefined();
+    expect(parseNodeConfig(base({ edgex: { tokenRecovery: {} } })).secretStore!.access!.tokenRecovery).toEqual({
+      appRolePath: "approle",
+      roleName: "security-secretstore-setup",
+      policyName: "edgex-token-recovery",
+      boundCidrs: ["127.0.0.1/32"],
+      listenHost: "127.0.0.1",
+      port: 59843,
+      folder: "security-secretstore-setup",
+    });
+    expect(oneLine(base({ edgex: { tokenRecovery: { port: 70000 } } }))).toMatch(/^edge-security:edgex\.tokenRecovery\.port: /);
+    expect(oneLine(base({ edgex: { tokenRecovery: { boundCidrs: ["localhost"] } } }))).toMatch(/^edge-security:edgex\.tokenRecovery\.boundCidrs\[0\]: must be a CIDR/);
+  });
+
   it("adds EDGEX_ADD_SECRETSTORE_TOKENS' services to the node's services", () => {
     const config = parseNodeConfig(base({ edgex: { addSecretstoreTokens: ["device-rest", "core-data"] } }));
     expect(config.services.map((s) => s.name)).toEqual(["secretstore", "core-data", "core-keeper", "core-command", "device-virtual", "device-rest"]);
@@ -83,5 +98,40 @@ describe("layout edgex4", () => {
     expect(oneLine({ ...base(), secretStore: undefined })).toMatch(/^edge-security:secretStore: is required with layout edgex4/);
     expect(oneLine({ services: [{ name: "a" }], edgex: {} })).toMatch(/^edge-security:edgex: is read only with edge-security:layout edgex4/);
     expect(oneLine(base({ layout: "edgex3" }))).toMatch(/^edge-security:layout: must be one of default, edgex4/);
+  });
+});
+
+describe("layout edgex4: the message bus", () => {
+  const services = ["secretstore", "mqtt-broker", "core-data", "core-metadata"];
+  it("gives the broker one user, the store's message-bus secret, on loopback with TLS by default", () => {
+    const config = parseNodeConfig(base({ messageBus: { service: "mqtt-broker" } }, services));
+    expect(config.messageBus).toEqual({ service: "mqtt-broker", host: "127.0.0.1", port: 8883, tls: true, topics: ["#"], users: [{ secretId: "message-bus-secret" }] });
+    // With TLS the secret also carries the node CA as `cacert` (what go-mod-bootstrap gives the MQTT client).
+    expect(config.secretStore!.access!.knownSecrets.find((s) => s.id === "message-bus-secret")).toMatchObject({ username: "msgbususer", caCertKey: "cacert" });
+    const plain = parseNodeConfig(base({ messageBus: { service: "mqtt-broker", tls: false } }, services));
+    expect(plain.secretStore!.access!.knownSecrets.find((s) => s.id === "message-bus-secret")!.caCertKey).toBeUndefined();
+  });
+
+  it("refuses, in one line: a broker not in services, an address not in its certificate, no bus client, another layout", () => {
+    expect(oneLine(base({ messageBus: { service: "broker" } }, services))).toMatch(/^edge-security:messageBus\.service: "broker" is not in services/);
+    expect(oneLine(base({ messageBus: { service: "mqtt-broker", host: "172.17.0.1" } }, services))).toMatch(/^edge-security:messageBus\.host: "172\.17\.0\.1" is not in mqtt-broker's certificate/);
+    expect(oneLine(base({ messageBus: { service: "mqtt-broker" } }, ["secretstore", "mqtt-broker", "device-virtual"]))).toMatch(/^edge-security:messageBus: no service gets the message-bus secret/);
+    expect(oneLine({ services: [{ name: "secretstore" }, { name: "mqtt-broker" }], secretStore: {}, messageBus: { service: "mqtt-broker" } })).toMatch(/^edge-security:messageBus: is used with layout edgex4 only/);
+    // An address in the certificate (extraSans) is taken: reachable from containers, still loopback by default.
+    const bridge = base({ messageBus: { service: "mqtt-broker", host: "172.17.0.1" } }, services);
+    (bridge.services as { name: string; extraSans?: string[] }[])[1].extraSans = ["172.17.0.1"];
+    expect(parseNodeConfig(bridge).messageBus!.host).toBe("172.17.0.1");
+  });
+
+  it("tells bus clients compose's MQTT settings: usernamepassword with message-bus, TLS", async () => {
+    const { edgexBusEnv } = await import("./edgex4");
+    expect(edgexBusEnv({ host: "127.0.0.1", port: 8883, tls: true })).toEqual({
+      MESSAGEBUS_TYPE: "mqtt",
+      MESSAGEBUS_PROTOCOL: "tls",
+      MESSAGEBUS_HOST: "127.0.0.1",
+      MESSAGEBUS_PORT: "8883",
+      MESSAGEBUS_AUTHMODE: "usernamepassword",
+      MESSAGEBUS_SECRETNAME: "message-bus",
+    });
   });
 });

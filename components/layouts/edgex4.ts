@@ -15,6 +15,7 @@
 import { z } from "zod";
 import type { KnownSecretSpec, SecretStoreConfig, ServiceAccess } from "../secret-store/config";
 import type { LayoutIdentity } from "../gateway/nginx/component";
+import type { MessageBusConfig } from "../message-bus/config";
 
 export const EDGEX_KV_MOUNT = "secret";
 export const EDGEX_PATH_PREFIX = "edgex";
@@ -43,6 +44,20 @@ const SERVICE_KEY = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const serviceKey = z.string().refine((s) => SERVICE_KEY.test(s) && s.length <= 63, (s) => ({ message: `${JSON.stringify(s)} is not an EdgeX service key (lower-case letters, digits and '-', at most 63 characters)` }));
 const duration = z.string().regex(/^\d+[smh]$/, "must be a duration such as 1h, 90m or 3600s");
 
+/** EdgeX's regeneration endpoint: go-mod-bootstrap's default client (GB config/types.go:158-166). */
+export const EDGEX_TOKEN_RECOVERY_PORT = 59843;
+/** The service key whose client go-mod-bootstrap calls (CLIENTS_SECURITY_SECRETSTORE_SETUP_HOST/PORT override it). */
+export const EDGEX_TOKEN_RECOVERY_SERVICE = "security-secretstore-setup";
+
+const tokenRecoverySchema = z
+  .object({
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.number().int().min(1).max(65535).default(EDGEX_TOKEN_RECOVERY_PORT),
+    // Where the service may log in from and use its token (its AppRole's bound CIDRs).
+    boundCidrs: z.array(z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, "must be a CIDR such as 127.0.0.1/32")).min(1).default(["127.0.0.1/32"]),
+  })
+  .strict();
+
 export const edgexSchema = z
   .object({
     // EDGEX_ADD_SECRETSTORE_TOKENS: services that get a token beyond those in `services` (each is added to services).
@@ -56,6 +71,8 @@ export const edgexSchema = z
     tokenPeriod: duration.default("1h"),
     // SecureMessageBus.Type mqtt (compose's default): the bus clients get `message-bus`. false: none.
     secureMessageBus: z.boolean().default(true),
+    // The token recovery service (EdgeX's regeneration endpoint on security-secretstore-setup :59843): absent, none.
+    tokenRecovery: tokenRecoverySchema.optional(),
   })
   .strict()
   .default({});
@@ -169,9 +186,17 @@ export function edgexSecretStore(edgex: EdgexConfig, store: SecretStoreConfig, r
       ]),
     ),
     knownSecrets,
+    ...edgexTokenRecovery(edgex),
   };
   // The gateway's certificate is not stored by this layout (EdgeX's proxy-setup keeps it in files: part 2).
   return { ...store, kvMount: EDGEX_KV_MOUNT, pathPrefix: EDGEX_PATH_PREFIX, gatewayService: undefined, access };
+}
+
+/** The token recovery service's settings in the store, when edgex.tokenRecovery is set (docs/edgex.md "Token recovery"). */
+function edgexTokenRecovery(edgex: EdgexConfig): Pick<ServiceAccess, "tokenRecovery"> {
+  const r = edgex.tokenRecovery;
+  if (!r) return {};
+  return { tokenRecovery: { appRolePath: "approle", roleName: EDGEX_TOKEN_RECOVERY_SERVICE, policyName: "edgex-token-recovery", boundCidrs: r.boundCidrs, listenHost: r.host, port: r.port, folder: EDGEX_TOKEN_RECOVERY_SERVICE } };
 }
 
 // ---- The gateway in EdgeX 4's shape (contract 1f): NGINX only (security-proxy-setup writes NGINX's
@@ -224,4 +249,39 @@ export function edgexGatewayProblem(gateway: { kind: string; service?: string; n
   (gateway.nginx?.users ?? []).forEach((u, i) => {
     if (services.includes(u.name)) fail(["gateway", "nginx", "users", i, "name"], `${JSON.stringify(u.name)} is a service's name: with layout edgex4 users and services share the store's entities and userpass logins`);
   });
+}
+
+// ---- The message bus (EdgeX's mosquitto + its security-bootstrapper step, EG bs/mosquitto/handlers/handlers.go:53-113):
+// the broker's one user is the `message-bus` secret (msgbususer), the same pair every bus client reads.
+export const EDGEX_BUS_SECRET_ID = "message-bus-secret";
+
+/**
+ * The broker's users with this layout: the store's `message-bus` secret. With TLS the secret also carries the node
+ * CA as `cacert`, which go-mod-bootstrap passes to the MQTT client with AuthMode usernamepassword too (GB
+ * bootstrap/messaging/messaging.go:114-124,101-103): the one way to give unmodified services the CA, since an
+ * environment override only sets keys their configuration already has, and Optional.CaFile is not one of them.
+ */
+export function edgexMessageBus(bus: Omit<MessageBusConfig, "users">, store: SecretStoreConfig, fail: Fail): { messageBus: MessageBusConfig; secretStore: SecretStoreConfig } {
+  const access = store.access!;
+  if (!access.knownSecrets.some((s) => s.id === EDGEX_BUS_SECRET_ID)) {
+    fail(["messageBus"], `no service gets the message-bus secret (EdgeX's bus clients: ${EDGEX_BUS_CLIENTS.join(", ")}; or edgex.addKnownSecrets.message-bus; edgex.secureMessageBus must not be false)`);
+  }
+  const knownSecrets = access.knownSecrets.map((s) => (s.id === EDGEX_BUS_SECRET_ID && bus.tls ? { ...s, caCertKey: "cacert" } : s));
+  return { messageBus: { ...bus, users: [{ secretId: EDGEX_BUS_SECRET_ID }] }, secretStore: { ...store, access: { ...access, knownSecrets } } };
+}
+
+/**
+ * What a bus client reads (go-mod-bootstrap's MessageBus section, overridden by environment as compose does,
+ * EC docker-compose.yml:208-210): the broker's address, usernamepassword with the `message-bus` secret (which, with
+ * TLS, carries the node CA as `cacert`: the MQTT client checks the broker's certificate against it, by the host).
+ */
+export function edgexBusEnv(bus: { host: string; port: number; tls: boolean }): Record<string, string> {
+  return {
+    MESSAGEBUS_TYPE: "mqtt",
+    MESSAGEBUS_PROTOCOL: bus.tls ? "tls" : "tcp",
+    MESSAGEBUS_HOST: bus.host,
+    MESSAGEBUS_PORT: String(bus.port),
+    MESSAGEBUS_AUTHMODE: "usernamepassword",
+    MESSAGEBUS_SECRETNAME: "message-bus",
+  };
 }

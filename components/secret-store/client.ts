@@ -627,3 +627,75 @@ export async function lookupSelfEntity(endpoint: StoreEndpoint, token: string): 
   const { status, json } = await call(endpoint, "GET", "auth/token/lookup-self", { token, accept: [403] });
   return status === 403 ? undefined : { entityId: json.data.entity_id ?? "", ttl: json.data.ttl, expireTime: json.data.expire_time ?? undefined };
 }
+
+// ---- Token recovery (EdgeX's regeneration endpoint, contract 1b): an AppRole login for the recovery service,
+// whose policy may only create tokens through the services' token roles; a token-mount alias per service so a
+// token created with `entity_alias` stays bound to the service's own entity.
+
+export interface AppRole {
+  tokenPolicies: string[];
+  tokenPeriod: string;
+  /** Addresses the secret id may log in from and the token may be used from (empty: any). */
+  boundCidrs: string[];
+}
+
+export async function readAppRole(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string): Promise<(AppRole & { roleId: string }) | undefined> {
+  const { status, json } = await call(endpoint, "GET", `auth/${mount}/role/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+  if (status === 404 || !json?.data) return undefined;
+  const id = await call(endpoint, "GET", `auth/${mount}/role/${encodeURIComponent(name)}/role-id`, { token: adminToken });
+  const d = json.data;
+  return { tokenPolicies: d.token_policies ?? [], tokenPeriod: String(d.token_period ?? d.period ?? ""), boundCidrs: d.secret_id_bound_cidrs ?? [], roleId: id.json.data.role_id };
+}
+
+export async function writeAppRole(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string, role: AppRole): Promise<void> {
+  await call(endpoint, "POST", `auth/${mount}/role/${encodeURIComponent(name)}`, {
+    token: adminToken,
+    body: { token_policies: role.tokenPolicies, token_period: role.tokenPeriod, secret_id_ttl: 0, secret_id_num_uses: 0, secret_id_bound_cidrs: role.boundCidrs, token_bound_cidrs: role.boundCidrs, token_type: "service" },
+  });
+}
+
+export async function deleteAppRole(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string): Promise<void> {
+  await call(endpoint, "DELETE", `auth/${mount}/role/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+}
+
+/** A new secret id of the role (no expiry, any number of logins). */
+export async function createAppRoleSecretId(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string): Promise<{ secretId: string; accessor: string }> {
+  const { json } = await call(endpoint, "POST", `auth/${mount}/role/${encodeURIComponent(name)}/secret-id`, { token: adminToken, body: {} });
+  return { secretId: json.data.secret_id, accessor: json.data.secret_id_accessor };
+}
+
+/** The accessors of the role's live secret ids. */
+export async function listAppRoleSecretIdAccessors(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string): Promise<string[]> {
+  const { status, json } = await call(endpoint, "LIST", `auth/${mount}/role/${encodeURIComponent(name)}/secret-id`, { token: adminToken, accept: [404] });
+  return status === 404 ? [] : (json?.data?.keys ?? []);
+}
+
+export async function destroyAppRoleSecretId(endpoint: StoreEndpoint, adminToken: string, mount: string, name: string, accessor: string): Promise<void> {
+  await call(endpoint, "POST", `auth/${mount}/role/${encodeURIComponent(name)}/secret-id-accessor/destroy`, { token: adminToken, body: { secret_id_accessor: accessor }, accept: [400, 404] });
+}
+
+/** AppRole login: the client token, or undefined when the store refuses the credentials. */
+export async function appRoleLogin(endpoint: StoreEndpoint, mount: string, roleId: string, secretId: string): Promise<string | undefined> {
+  const { status, json } = await call(endpoint, "POST", `auth/${mount}/login`, { body: { role_id: roleId, secret_id: secretId }, accept: [400, 403] });
+  return status >= 400 ? undefined : json.auth.client_token;
+}
+
+/** A token made through the token role `role` (EdgeX's RegenToken parameters); the whole create response. */
+export async function createTokenByRole(endpoint: StoreEndpoint, token: string, role: string, opts: { entityAlias: string; policies: string[]; period: string; meta: Record<string, string> }): Promise<TokenResponse & { auth: { entity_id: string } }> {
+  const { json } = await call(endpoint, "POST", `auth/token/create/${encodeURIComponent(role)}`, {
+    token,
+    body: { display_name: `token-${opts.entityAlias}`, entity_alias: opts.entityAlias, policies: opts.policies, period: opts.period, ttl: opts.period, renewable: true, meta: opts.meta },
+  });
+  return json;
+}
+
+/** The entity's aliases with their ids (by entity name). */
+export async function readEntityAliases(endpoint: StoreEndpoint, adminToken: string, name: string): Promise<{ id: string; name: string; mountAccessor: string }[] | undefined> {
+  const { status, json } = await call(endpoint, "GET", `identity/entity/name/${encodeURIComponent(name)}`, { token: adminToken, accept: [404] });
+  if (status === 404 || !json?.data) return undefined;
+  return (json.data.aliases ?? []).map((a: any) => ({ id: a.id, name: a.name, mountAccessor: a.mount_accessor }));
+}
+
+export async function deleteEntityAlias(endpoint: StoreEndpoint, adminToken: string, id: string): Promise<void> {
+  await call(endpoint, "DELETE", `identity/entity-alias/id/${encodeURIComponent(id)}`, { token: adminToken, accept: [404] });
+}

@@ -16,6 +16,7 @@ import { ServiceSecretToken } from "./service-secret-token";
 import { SecretStoreIdentityEngine } from "./identity-engine";
 import { ServiceIdentity } from "./service-identity";
 import { KnownSecret } from "./known-secret";
+import { TokenRecovery } from "./token-recovery";
 import type { ServiceCertificate } from "../pki/service-certificate";
 import { generationInput } from "../lifecycle/config";
 
@@ -55,6 +56,8 @@ export class SecretStore extends pulumi.ComponentResource {
   readonly caCertPath: pulumi.Output<string>;
   readonly services: Record<string, SecretStoreServiceOutputs> = {};
   readonly credentials: Record<string, { username: pulumi.Output<string>; password: pulumi.Output<string> }> = {};
+  /** A layout's known secrets by id ({username, password}; e.g. a message bus's users). */
+  readonly knownSecrets: Record<string, { username: pulumi.Output<string>; password: pulumi.Output<string> }> = {};
   /** What must exist before each service's readiness file. */
   readonly serviceResources: Record<string, pulumi.Resource[]> = {};
   readonly gatewayTlsPath?: string;
@@ -148,6 +151,7 @@ export class SecretStore extends pulumi.ComponentResource {
       { ...admin, userpassPath: access.userpassPath, keyName: access.oidcKey.name, algorithm: access.oidcKey.algorithm, ...(access.issuerClaim !== undefined ? { issuerClaim: access.issuerClaim } : {}) },
       { parent: this, dependsOn: [kv] },
     ));
+    const identities: { service: ServiceConfig; identity: ServiceIdentity; tokenFile: string; policyName: string }[] = [];
     for (const service of args.services) {
       const entry = access.services[service.name];
       if (!entry) continue;
@@ -177,17 +181,20 @@ export class SecretStore extends pulumi.ComponentResource {
         { parent: this },
       );
       (this.serviceResources[service.name] ??= []).push(identity);
+      if (entry.tokenRole) identities.push({ service, identity, tokenFile, policyName: entry.policyName });
       this.services[service.name] = {
         tokenPath: tokenFile,
         secretPath: `${config.kvMount}/${config.pathPrefix}/${service.name}`,
       };
     }
+    if (access.tokenRecovery && identities.length > 0) this.provideTokenRecovery(name, args, access.tokenRecovery, admin, identities);
     for (const secret of access.knownSecrets) {
       const resource = new KnownSecret(
         secret.id,
-        { ...admin, mount: kv.mount, kvVersion: access.kvVersion, paths: secret.paths, username: secret.username, ...(secret.rotation ? { rotation: secret.rotation } : {}) },
+        { ...admin, mount: kv.mount, kvVersion: access.kvVersion, paths: secret.paths, username: secret.username, ...(secret.rotation ? { rotation: secret.rotation } : {}), ...(secret.caCertKey ? { fields: { [secret.caCertKey]: args.caPem } } : {}) },
         { parent: this },
       );
+      this.knownSecrets[secret.id] = { username: resource.username, password: resource.password };
       const owner = secret.dbCredentialsOf;
       if (owner !== undefined) {
         this.credentials[owner] = { username: resource.username, password: resource.password };
@@ -198,6 +205,26 @@ export class SecretStore extends pulumi.ComponentResource {
         if (secret.paths.some((p) => p.startsWith(`${config.pathPrefix}/${service.name}/`))) (this.serviceResources[service.name] ??= []).push(resource);
       }
     }
+  }
+
+  /** The token recovery service's access and settings file (access.tokenRecovery; docs/edgex.md "Token recovery"). */
+  private provideTokenRecovery(name: string, args: SecretStoreArgs, recovery: NonNullable<ServiceAccess["tokenRecovery"]>, admin: SecretStore["adminAccess"], identities: { service: ServiceConfig; identity: ServiceIdentity; tokenFile: string; policyName: string }[]): void {
+    new TokenRecovery(
+      `${name}-token-recovery`,
+      {
+        ...admin,
+        appRolePath: recovery.appRolePath,
+        roleName: recovery.roleName,
+        policyName: recovery.policyName,
+        boundCidrs: recovery.boundCidrs,
+        tokenPeriod: args.config.access!.tokenPeriod,
+        listenHost: recovery.listenHost,
+        port: recovery.port,
+        configFile: join(args.secretsRoot, recovery.folder, "token-recovery.json"),
+        services: identities.map(({ service, identity, tokenFile, policyName }) => ({ name: service.name, entityId: identity.entityId, policies: [policyName], tokenFile, uid: service.owner.uid, gid: service.owner.gid })),
+      },
+      { parent: this, dependsOn: identities.map((i) => i.identity) },
+    );
   }
 }
 

@@ -65,6 +65,9 @@ export interface ServiceAccess {
   services: Record<string, ServiceAccessEntry>;
   /** {username, password} entries, one password each, stored at every path listed (inside the KV mount). */
   knownSecrets: KnownSecretSpec[];
+  /** A token recovery service for the services with a token role (TokenRecovery); its settings file is
+   * <secretsRoot>/<folder>/token-recovery.json. */
+  tokenRecovery?: { appRolePath: string; roleName: string; policyName: string; boundCidrs: string[]; listenHost: string; port: number; folder: string };
 }
 
 export interface ServiceAccessEntry {
@@ -88,6 +91,8 @@ export interface KnownSecretSpec {
   dbCredentialsOf?: string;
   /** Rotation generation of the password (docs/rotation.md). */
   rotation?: number;
+  /** A key of the entry that holds the node CA's certificate (PEM), e.g. a message bus client's `cacert`. */
+  caCertKey?: string;
 }
 
 export type SecretStoreConfig = z.infer<typeof secretStoreSchema> & { gatewayService?: string; access?: ServiceAccess };

@@ -25,6 +25,11 @@ function kv(props: Inputs) {
   };
 }
 
+/** Whether an entry found in the store holds these keys and values (other keys there are left alone). */
+function holds(found: Record<string, unknown> | undefined, entry: Record<string, string>): boolean {
+  return found !== undefined && Object.entries(entry).every(([k, v]) => found[k] === v);
+}
+
 /** Writes the pair wherever it is not already; with no password given, adopts one found at a path (or makes one). */
 async function apply(inputs: Inputs, given?: string): Promise<string> {
   const entries = kv(inputs);
@@ -32,8 +37,9 @@ async function apply(inputs: Inputs, given?: string): Promise<string> {
     const found = await Promise.all(inputs.paths.map((path) => entries.read(admin, path)));
     const adoptable = found.find((e) => e?.username === inputs.username && typeof e.password === "string" && e.password.length > 0);
     const password = given ?? adoptable?.password ?? newPassword();
+    const entry = { ...inputs.fields, username: inputs.username, password };
     for (const [i, path] of inputs.paths.entries()) {
-      if (found[i]?.username !== inputs.username || found[i]?.password !== password) await entries.write(admin, path, { username: inputs.username, password });
+      if (!holds(found[i], entry)) await entries.write(admin, path, entry);
     }
     return password;
   });
@@ -56,13 +62,14 @@ export const provider = implement<Inputs, Outputs>({
     if ((await store.sealStatus(props)).sealed) return { id, props };
     const entries = kv(props);
     const found = await store.withRootToken(props, props.unsealKeys, (admin) => Promise.all(props.paths.map((path) => entries.read(admin, path))));
-    const live = found.some((e) => !e) ? "missing" : found.every((e) => e!.username === props.username && e!.password === props.password) ? "intact" : "changed";
+    const entry = { ...props.fields, username: props.username, password: props.password };
+    const live = found.some((e) => !e) ? "missing" : found.every((e) => holds(e!, entry)) ? "intact" : "changed";
     return { id, props: { ...props, live } };
   },
 
   async diff(_id, olds, news) {
     const replaces: string[] = changedKeys(olds, news, ["mount", "kvVersion"]);
-    const changed: string[] = changedKeys(olds, news, ["address", "caPem", "connectTimeoutSeconds", "paths", "username", "unsealKeys", "rotation"]);
+    const changed: string[] = changedKeys(olds, news, ["address", "caPem", "connectTimeoutSeconds", "paths", "username", "unsealKeys", "rotation", "fields"]);
     if (olds.live !== "intact") changed.push("live");
     return { changes: replaces.length + changed.length > 0, replaces };
   },

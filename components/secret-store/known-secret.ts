@@ -14,6 +14,8 @@ export interface KnownSecretInputs extends SecretStoreAdminArgs {
   /** Inside the mount, e.g. edgex/core-data/postgres. */
   paths: pulumi.Input<pulumi.Input<string>[]>;
   username: pulumi.Input<string>;
+  /** More keys of the entry, not secret (e.g. a message bus's `cacert`: the CA that signed the broker's certificate). */
+  fields?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   rotation?: pulumi.Input<number>;
 }
 

@@ -10,6 +10,7 @@ type Inputs = pulumi.Unwrap<ServiceIdentityInputs>;
 type Live =
   | "intact"
   | "token-invalid"
+  | "token-recovered"
   | "entity-changed"
   | "policy-changed"
   | "login-missing"
@@ -45,6 +46,26 @@ const sameJson = (a: string, b: string): boolean => {
   }
 };
 
+/**
+ * A token the token recovery service (EdgeX's regeneration endpoint, docs/edgex.md) wrote to the token file in place
+ * of the stack's dead one: valid, bound to this entity, with the service's policy. Undefined otherwise.
+ */
+async function recoveredToken(props: Outputs): Promise<{ token: string; accessor: string; content: string } | undefined> {
+  const content = files.readIfExists(props.tokenFile);
+  if (content === undefined || content === props.tokenFileContent) return undefined;
+  let token: unknown;
+  try {
+    token = JSON.parse(content)?.auth?.client_token;
+  } catch {
+    return undefined;
+  }
+  if (typeof token !== "string" || token === "" || token === props.token) return undefined;
+  const self = await store.lookupSelf(props, token);
+  if (!self || !self.policies.includes(props.policyName)) return undefined;
+  if ((await store.lookupSelfEntity(props, token))?.entityId !== props.entityId) return undefined;
+  return { token, accessor: self.accessor, content };
+}
+
 /** What is wrong now, if anything (the first thing found). With `news` (a diff), prints what `up` will do. */
 async function liveState(props: Outputs, news?: Inputs): Promise<Live> {
   if ((await store.sealStatus(props)).sealed) return "unknown-sealed";
@@ -54,6 +75,10 @@ async function liveState(props: Outputs, news?: Inputs): Promise<Live> {
     if (news) console.error(`${props.service}: ${line}`); // shown in the preview's diagnostics
   };
   if (health.state === "invalid") {
+    if (await recoveredToken(props)) {
+      say("its token was made anew by the token recovery service: the stack takes it over (its token file is kept)");
+      return "token-recovered";
+    }
     say("its secret-store token expired or was revoked: a new login replaces it (its token file is rewritten)");
     return "token-invalid";
   }
@@ -103,8 +128,10 @@ async function apply(inputs: Inputs, old?: Outputs): Promise<Outputs> {
   const live = old ? await liveState(old) : "token-invalid";
   const password = old?.password ?? require("node:crypto").randomBytes(PASSWORD_BYTES).toString("base64");
   const sameIdentity = old !== undefined && old.service === inputs.service && old.userpassPath === inputs.userpassPath && old.period === inputs.period && (old.rotation ?? 0) === (inputs.rotation ?? 0);
-  const keepable = live !== "token-invalid" && live !== "entity-changed" && live !== "unknown-sealed";
   let { token, accessor, tokenFileContent: content } = old ?? { token: "", accessor: "", tokenFileContent: "" };
+  const recovered = live === "token-recovered" ? await recoveredToken(old!) : undefined;
+  if (recovered) ({ token, accessor, content } = recovered);
+  const keepable = live !== "token-invalid" && live !== "entity-changed" && live !== "unknown-sealed" && (live !== "token-recovered" || recovered !== undefined);
   let entityId = old?.entityId ?? "";
   await store.withRootToken(inputs, inputs.unsealKeys, async (admin) => {
     await store.writePolicy(inputs, admin, inputs.policyName, inputs.policy);
@@ -120,7 +147,7 @@ async function apply(inputs: Inputs, old?: Outputs): Promise<Outputs> {
       await store.renewToken(inputs, admin, token);
       return;
     }
-    if (old?.accessor) await store.revokeAccessor(inputs, admin, old.accessor);
+    if (accessor) await store.revokeAccessor(inputs, admin, accessor);
     const response = await store.userpassLoginResponse(inputs, inputs.userpassPath, inputs.service, password);
     if (!response) throw new store.SecretStoreError(`the secret store at ${inputs.address} refused the userpass login of ${inputs.service} it was just given`);
     token = response.auth.client_token;

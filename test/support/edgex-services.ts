@@ -108,6 +108,8 @@ export class EdgexService {
       DATABASE_PORT: String(database.port),
       ...(database.name ? { EDGEX_DBNAME: database.name } : {}),
       EDGEX_STARTUP_DURATION: String(Math.ceil(timeoutMs / 1000)),
+      // core-metadata's units of measure: its res/ copy (the default ./res/uom.yaml is relative to a container's folder).
+      ...(existsSync(join(this.resDir, "uom.yaml")) ? { UOM_UOMFILE: join(this.resDir, "uom.yaml") } : {}),
       ...this.opts.env,
     };
     const args = ["-cd", this.resDir];

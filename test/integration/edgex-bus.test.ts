@@ -1,0 +1,159 @@
+// The secure message bus of an EdgeX 4 node, proved by its real consumers: an edgex4 node provisioned with
+// `pulumi up` (real OpenBao over TLS, a private PostgreSQL, the stack's MQTT broker: Debian's mosquitto through
+// scripts/servers/mosquitto.sh, TLS with its certificate from the node's PKI, the password file and ACL the stack
+// wrote from the store's `message-bus` secret). Unmodified core-data and core-metadata (built from ../shared/edgex)
+// start with security on and connect to the bus with that secret (compose's MESSAGEBUS_* settings, from the layout:
+// edgexBusEnv); an event posted to core-data reaches a subscriber that uses the same credentials; the broker refuses
+// anonymous clients and wrong passwords; `up --replace` of the message-bus secret changes the broker's password
+// file and the services' secret in the same run (the running broker reloads: the old password is refused at once).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes, randomUUID } from "node:crypto";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { edgexBusEnv } from "../../components/layouts/edgex4";
+import { EdgexService, edgexBinariesMissing, edgexClient, SecretStoreAccess } from "../support/edgex-services";
+import { expectOk, freePort, TestNode } from "../support/harness";
+import { MosquittoServer } from "../support/mosquitto-server";
+import { OpenBaoServer } from "../support/openbao-server";
+import { PrivatePostgres } from "../support/postgres-server";
+import { sharedPath } from "../support/shared";
+
+const EDGEX = sharedPath("edgex", "the EdgeX 4 message bus test (test/integration/edgex-bus.test.ts)");
+const DATA = "core-data";
+const METADATA = "core-metadata";
+const BROKER = "mqtt-broker";
+const SERVICES = [DATA, METADATA];
+const CUSTODY_SECRET = "edgex-bus-it-custody-secret-0123456789abcdef";
+
+describe.skipIf(!EDGEX)("the secure message bus of an edgex4 node, with unmodified core-data and core-metadata", { timeout: 900_000 }, () => {
+  let node: TestNode;
+  let store: OpenBaoServer;
+  let cluster: PrivatePostgres;
+  let broker: MosquittoServer;
+  const running: Record<string, EdgexService> = {};
+  const startFailure: Record<string, string> = {};
+  const tokenFile = (service: string) => join(node.secretsRoot, service, "secrets-token.json");
+  const accessOf = (service: string): SecretStoreAccess => ({ host: "127.0.0.1", port: store.port, protocol: "https", caCertPath: join(node.secretsRoot, service, "ca.pem") });
+  const client = (service: string, ...args: string[]) => edgexClient(service, accessOf(service), tokenFile(service), ...args);
+  /** The message-bus secret as a bus client reads it (go-mod-secrets, with core-data's token). */
+  async function busSecret(): Promise<{ username: string; password: string }> {
+    const res = await client(DATA, "secret", "message-bus");
+    expect(res.ok, res.error).toBe(true);
+    return res.secret as { username: string; password: string };
+  }
+
+  beforeAll(async () => {
+    const missing = edgexBinariesMissing(SERVICES);
+    if (missing) throw new Error(`${missing}: the EdgeX binaries are built by npm run setup (scripts/edgex/build.sh)`);
+    node = new TestNode("edgex-bus");
+    cluster = new PrivatePostgres(join(node.root, "pg"), randomBytes(18).toString("base64url"));
+    await cluster.start();
+    store = await OpenBaoServer.create(node);
+    broker = new MosquittoServer(node, await freePort(), BROKER);
+    node.configure(
+      {
+        layout: "edgex4",
+        services: [{ name: "secretstore", hostnames: ["secretstore"], extraSans: ["127.0.0.1"] }, { name: BROKER }, ...SERVICES.map((name) => ({ name }))],
+        secretStore: { address: store.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120 },
+        databases: { postgres: { port: cluster.port, adminUser: cluster.adminUser } },
+        messageBus: { service: BROKER, port: broker.port, topics: ["edgex/#"], pidFile: broker.pidFile },
+      },
+      { secretStoreCustodySecret: CUSTODY_SECRET },
+    );
+    node.setSecretConfig("databases.postgres.adminPassword", cluster.adminPassword);
+    store.start();
+    broker.start(); // waits for the broker's readiness file, written by `up` after its password file and ACL
+    expectOk(await node.run("up"));
+    const database = { host: cluster.host, port: cluster.port };
+    const metadataPort = await freePort();
+    // core-metadata first: core-data fills its device cache from it at start.
+    for (const service of [METADATA, DATA]) {
+      const bus = edgexBusEnv({ host: "127.0.0.1", port: broker.port, tls: true });
+      const env = { ...bus, CLIENTS_CORE_METADATA_PORT: String(metadataPort), WRITABLE_LOGLEVEL: "DEBUG" };
+      running[service] = new EdgexService({ service, workDir: join(node.root, "edgex"), store: accessOf(service), tokenFile: tokenFile(service), database, env });
+      if (service === METADATA) running[service].port = metadataPort;
+      await running[service].start().catch((err: Error) => void (startFailure[service] = err.message));
+    }
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const service of Object.values(running)) await service.stop();
+    broker?.stop();
+    store?.stop();
+    await cluster?.stop();
+    node?.cleanup();
+  }, 120_000);
+
+  it("the broker lets in the message-bus user only: not anonymous clients, not a wrong password", async () => {
+    const secret = await busSecret();
+    expect(secret.username).toBe("msgbususer");
+    // With TLS the secret carries the node CA as `cacert`: the MQTT client of every service checks the broker with it.
+    expect((secret as Record<string, string>).cacert).toBe(readFileSync(join(node.secretsRoot, "ca.pem"), "utf8"));
+    const passwd = readFileSync(join(node.secretsRoot, BROKER, "passwd"), "utf8");
+    expect(passwd).toMatch(/^msgbususer:\$7\$101\$/);
+    expect(passwd).not.toContain(secret.password);
+    const first = await broker.publish(secret.username, secret.password, "edgex/probe", "hello");
+    expect(first.ok, `${first.stderr}; ${broker.describe()}`).toBe(true);
+    expect((await broker.publish(secret.username, secret.password + "x", "edgex/probe", "hello")).ok).toBe(false);
+    expect((await broker.publish("", "", "edgex/probe", "hello")).ok).toBe(false);
+    // The ACL: the bus user's topics only (a subscription elsewhere gets nothing, a publish elsewhere is dropped).
+    expect(readFileSync(join(node.secretsRoot, BROKER, "acl"), "utf8")).toBe("user msgbususer\ntopic readwrite edgex/#\n");
+  });
+
+  it("core-data and core-metadata start with security on and connect to the bus with the message-bus secret", () => {
+    for (const service of [METADATA, DATA]) {
+      expect(startFailure[service], `${startFailure[service]}\nthe broker: ${broker.describe()}`).toBeUndefined();
+      const log = running[service].log();
+      expect(log).toMatch(/Service started in:/);
+      expect(log).toMatch(/AuthMode='usernamepassword' and SecretName='message-bus/);
+      expect(log).not.toMatch(/not authori[sz]ed|connection refused/i);
+    }
+    // The broker saw both connect as the bus user.
+    expect(broker.log()).toMatch(/New client connected .* as core-data .*u'msgbususer'/);
+    expect(broker.log()).toMatch(/New client connected .* as core-metadata .*u'msgbususer'/);
+  });
+
+  it("an event posted to core-data reaches a subscriber on the bus that uses the same credentials", async () => {
+    const secret = await busSecret();
+    const sub = broker.subscribe(secret.username, secret.password, "edgex/events/#", 1, 60_000);
+    await sub.ready;
+    const jwt = await client(METADATA, "jwt");
+    expect(jwt.ok, jwt.error).toBe(true);
+    const origin = Date.now() * 1_000_000;
+    const device = `bus-device-${randomUUID().slice(0, 8)}`;
+    const event = { apiVersion: "v3", id: randomUUID(), deviceName: device, profileName: "bus-profile", sourceName: "bus-source", origin, readings: [{ id: randomUUID(), origin, deviceName: device, resourceName: "bus-source", profileName: "bus-profile", valueType: "Int32", value: "42" }] };
+    const res = await request(`${running[DATA].url}/api/v3/event/bus-test/bus-profile/${device}/bus-source`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${jwt.jwt}`, "content-type": "application/json" },
+      body: JSON.stringify({ apiVersion: "v3", event }),
+    });
+    const body = await res.body.text();
+    expect(res.statusCode, body).toBe(201);
+    const got = await sub.messages;
+    expect(got.ok, `${got.stderr}\ncore-data: ${running[DATA].log().slice(-3000)}\nthe broker: ${broker.describe()}`).toBe(true);
+    expect(got.lines[0]).toContain(`edgex/events/core/bus-test/bus-profile/${device}/bus-source`);
+    expect(got.lines[0]).toContain(event.id);
+  });
+
+  it("up --replace of the message-bus secret: the broker's password file and the services' secret change in one run", async () => {
+    const old = await busSecret();
+    const urn = JSON.parse(node.exportState())
+      .deployment.resources.map((r: { urn: string }) => r.urn)
+      .find((u: string) => u.endsWith("::message-bus-secret"));
+    expect(urn).toBeDefined();
+    expectOk(await node.run("up", ["--replace", urn]));
+    const now = await busSecret();
+    expect(now.password).not.toBe(old.password);
+    // The running broker re-read its password file (SIGHUP from the stack): the new password at once, not the old.
+    expect((await broker.publish(now.username, now.password, "edgex/probe", "after")).ok).toBe(true);
+    expect((await broker.publish(old.username, old.password, "edgex/probe", "after")).ok).toBe(false);
+    // A restarted core-data connects with the new secret.
+    await running[DATA].stop();
+    await running[DATA].start();
+    expect(running[DATA].log()).toMatch(/Service started in:/);
+    // The next run has nothing to do.
+    const preview = expectOk(await node.run("preview"));
+    expect(Object.keys(preview.changeSummary).filter((k) => k !== "same"), JSON.stringify(preview.changeSummary)).toEqual([]);
+  });
+});
