@@ -183,7 +183,8 @@ export class EdgeNode extends pulumi.ComponentResource {
         edgexEnvFiles[service.name] = new PlainFile(
           `${service.name}-edgex-env`,
           { path: join(config.secretsRoot, service.name, EDGEX_ENV_FILE), content: envFileContent(edgexServiceEnv(edgexAddresses, `${EDGEX_SECRETS_MOUNT}/${service.name}`)), mode: SECRET_FILE_MODE, uid: service.owner.uid, gid: service.owner.gid },
-          { parent: this },
+          // After the service's store identity: a run the store refuses (e.g. a layout switch) writes nothing.
+          { parent: this, dependsOn: this.secretStore?.serviceResources[service.name] ?? [] },
         );
       }
     }
