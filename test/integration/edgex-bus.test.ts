@@ -7,7 +7,7 @@
 // `cacert`); an event posted to core-data reaches a subscriber that uses the same credentials; the broker refuses
 // anonymous clients and wrong passwords; `up --replace` of the message-bus secret changes the broker's password
 // file and the services' secret in the same run (the running broker reloads: the old password is refused at once).
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import { request } from "undici";
@@ -184,5 +184,17 @@ describe.skipIf(!EDGEX)("the secure message bus of an edgex4 node, with unmodifi
     // The next run has nothing to do.
     const preview = expectOk(await node.run("preview"));
     expect(Object.keys(preview.changeSummary).filter((k) => k !== "same"), JSON.stringify(preview.changeSummary)).toEqual([]);
+  });
+
+  it("a password file lost on disk is seen by preview and written again by up; the broker takes it", async () => {
+    const passwd = join(node.secretsRoot, BROKER, "passwd");
+    rmSync(passwd);
+    const preview = expectOk(await node.run("preview"));
+    expect(preview.steps.filter((s) => s.name === `${BROKER}-broker-users`).map((s) => s.op)).toEqual(["update"]);
+    expectOk(await node.run("up"));
+    expect(readFileSync(passwd, "utf8")).toMatch(/^msgbususer:\$7\$/);
+    const secret = await busSecret();
+    const res = await broker.publish(secret.username, secret.password, "edgex/probe", "restored");
+    expect(res.ok, res.stderr).toBe(true);
   });
 });
