@@ -16,6 +16,7 @@ import { Pki, PkiArgs } from "./pki/component";
 import { SecretStore, SecretStoreServiceOutputs, TOKEN_FILE_NAME } from "./secret-store/component";
 import { Containers, serviceDir } from "./containers/component";
 import { MessageBus } from "./message-bus/component";
+import { EDGEX_ENV_FILE, EDGEX_SECRETS_MOUNT, EdgexNodeAddresses, edgexServiceEnv, envFileContent } from "./layouts/edgex4";
 import { generationInput } from "./lifecycle/config";
 import type { LayoutIdentity } from "./gateway/nginx/component";
 import { edgexNginxIdentity } from "./layouts/edgex4";
@@ -72,6 +73,8 @@ export class EdgeNode extends pulumi.ComponentResource {
     // it vouches for. A server that runs beside the graph (secret store, etcd) starts once its own folder is
     // ready, so its readiness file is made before its component and waits for nothing of that component.
     const readyFiles: Record<string, PlainFile> = {};
+    // The EdgeX layout's env files (made below, before the readiness files of their services).
+    const edgexEnvFiles: Record<string, PlainFile> = {};
     const readyFile = (service: NodeConfig["services"][number]): PlainFile =>
       (readyFiles[service.name] ??= new PlainFile(
         `${service.name}-ready`,
@@ -86,6 +89,7 @@ export class EdgeNode extends pulumi.ComponentResource {
           parent: this,
           dependsOn: [
             ...[this.secretStore, this.configStore, this.databases, this.messageBus].flatMap((component) => component?.serviceResources[service.name] ?? []),
+            ...(edgexEnvFiles[service.name] ? [edgexEnvFiles[service.name]] : []),
             // NGINX and its auth service start on the gateway's readiness file: its configuration comes first.
             ...(this.nginxGateway && service.name === config.gateway?.service ? this.nginxGateway.resources : []),
           ],
@@ -173,6 +177,20 @@ export class EdgeNode extends pulumi.ComponentResource {
       this.messageBus = new MessageBus("message-bus", { config: config.messageBus, secretsRoot: config.secretsRoot, credentials: this.secretStore!.knownSecrets, owner }, { parent: this });
     }
 
+    // EdgeX layout: each service's settings as an env file in its folder (compose's env_file; paths as mounted at
+    // /tmp/edgex/secrets/<svc>) and as its container's environment (paths under containers.mountPath).
+    const edgexAddresses = config.layout === "edgex4" ? edgexNodeAddresses(config) : undefined;
+    if (edgexAddresses) {
+      for (const service of config.services.filter((s) => s.name !== storeConfig!.service && s.name !== config.messageBus?.service)) {
+        edgexEnvFiles[service.name] = new PlainFile(
+          `${service.name}-edgex-env`,
+          { path: join(config.secretsRoot, service.name, EDGEX_ENV_FILE), content: envFileContent(edgexServiceEnv(edgexAddresses, `${EDGEX_SECRETS_MOUNT}/${service.name}`)), mode: SECRET_FILE_MODE, uid: service.owner.uid, gid: service.owner.gid },
+          // After the service's store identity: a run the store refuses (e.g. a layout switch) writes nothing.
+          { parent: this, dependsOn: this.secretStore?.serviceResources[service.name] ?? [] },
+        );
+      }
+    }
+
     const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
     for (const service of config.services) {
       readyFile(service);
@@ -186,8 +204,13 @@ export class EdgeNode extends pulumi.ComponentResource {
     }
 
     // The optional container runtime: each container starts after its service's readiness file.
+    const containerEnv = (name: string): Record<string, string> | undefined => {
+      const edgex = edgexEnvFiles[name] && edgexAddresses ? edgexServiceEnv(edgexAddresses, config.containers!.mountPath) : undefined;
+      const etcd = this.configStore?.clientEnvironment(name, config.containers!.mountPath);
+      return edgex || etcd ? { ...etcd, ...edgex } : undefined;
+    };
     if (config.containers) {
-      const services = config.services.map((s) => ({ name: s.name, dir: serviceDir(config.secretsRoot, s.name), dnsNames: s.dnsNames, owner: s.owner, ready: readyFile(s), env: this.configStore?.clientEnvironment(s.name, config.containers!.mountPath) }));
+      const services = config.services.map((s) => ({ name: s.name, dir: serviceDir(config.secretsRoot, s.name), dnsNames: s.dnsNames, owner: s.owner, ready: readyFile(s), env: containerEnv(s.name) }));
       this.containers = new Containers("containers", { config: config.containers, services }, { parent: this });
     }
 
@@ -222,4 +245,15 @@ export class EdgeNode extends pulumi.ComponentResource {
       dependsOn: [engine, ...(this.secretStore!.serviceResources[service] ?? [])],
     });
   }
+}
+
+/** Where an EdgeX service reaches the node's store, database and bus (the stack's addresses; loopback by default). */
+function edgexNodeAddresses(config: NodeConfig): EdgexNodeAddresses {
+  const pg = config.databases?.postgres;
+  const bus = config.messageBus;
+  return {
+    store: config.secretStore!.address,
+    ...(pg ? { database: { host: pg.host, port: pg.port } } : {}),
+    ...(bus ? { bus: { host: bus.host, port: bus.port, tls: bus.tls } } : {}),
+  };
 }

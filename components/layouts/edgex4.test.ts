@@ -135,3 +135,25 @@ describe("layout edgex4: the message bus", () => {
     });
   });
 });
+
+describe("layout edgex4: a service's settings (env file, container)", () => {
+  it("names the store, database and bus as the stack has them, paths under the service's mounted folder", async () => {
+    const { edgexServiceEnv, envFileContent } = await import("./edgex4");
+    const env = edgexServiceEnv({ store: "https://172.17.0.1:8200", database: { host: "172.17.0.1", port: 5432 }, bus: { host: "172.17.0.1", port: 8883, tls: true } }, "/tmp/edgex/secrets/core-data");
+    expect(env).toMatchObject({
+      EDGEX_SECURITY_SECRET_STORE: "true",
+      SECRETSTORE_HOST: "172.17.0.1",
+      SECRETSTORE_PORT: "8200",
+      SECRETSTORE_PROTOCOL: "https",
+      SECRETSTORE_TOKENFILE: "/tmp/edgex/secrets/core-data/secrets-token.json",
+      SECRETSTORE_ROOTCACERTPATH: "/tmp/edgex/secrets/core-data/ca.pem",
+      DATABASE_HOST: "172.17.0.1",
+      DATABASE_PORT: "5432",
+      MESSAGEBUS_HOST: "172.17.0.1",
+      MESSAGEBUS_PROTOCOL: "tls",
+    });
+    expect(envFileContent({ B: "2", A: "1" })).toBe("A=1\nB=2\n");
+    // No database or bus configured: none of their settings.
+    expect(Object.keys(edgexServiceEnv({ store: "https://127.0.0.1:8200" }, "/x")).filter((k) => /^(DATABASE|MESSAGEBUS)_/.test(k))).toEqual([]);
+  });
+});

@@ -285,3 +285,39 @@ export function edgexBusEnv(bus: { host: string; port: number; tls: boolean }): 
     MESSAGEBUS_SECRETNAME: "message-bus",
   };
 }
+
+// ---- Containers and env files: per EdgeX service, the settings compose gives it (EC docker-compose.yml, each
+// service's `environment`), with this node's addresses: the store (SECRETSTORE_*, go-mod-secrets ob/client.go:73-99),
+// the database (DATABASE_*), the bus (MESSAGEBUS_*), and its folder mounted at `mount` (its token file, the node CA).
+export const EDGEX_SECRETS_MOUNT = "/tmp/edgex/secrets";
+export const EDGEX_ENV_FILE = "edgex.env";
+
+export interface EdgexNodeAddresses {
+  /** The secret store's URL (secretStore.address). */
+  store: string;
+  /** A name in the store's certificate, when the store's host is an IP address clients cannot check by name. */
+  storeServerName?: string;
+  database?: { host: string; port: number };
+  bus?: { host: string; port: number; tls: boolean };
+}
+
+/** A service's settings; `folder` is its folder as the service sees it (e.g. /tmp/edgex/secrets/core-data). */
+export function edgexServiceEnv(node: EdgexNodeAddresses, folder: string): Record<string, string> {
+  const store = new URL(node.store);
+  return {
+    EDGEX_SECURITY_SECRET_STORE: "true",
+    SECRETSTORE_HOST: store.hostname.replace(/^\[|\]$/g, ""),
+    SECRETSTORE_PORT: store.port || (store.protocol === "https:" ? "443" : "80"),
+    SECRETSTORE_PROTOCOL: store.protocol.replace(/:$/, ""),
+    SECRETSTORE_TOKENFILE: `${folder}/secrets-token.json`,
+    ...(store.protocol === "https:" ? { SECRETSTORE_ROOTCACERTPATH: `${folder}/ca.pem` } : {}),
+    ...(node.storeServerName ? { SECRETSTORE_SERVERNAME: node.storeServerName } : {}),
+    ...(node.database ? { DATABASE_HOST: node.database.host, DATABASE_PORT: String(node.database.port) } : {}),
+    ...(node.bus ? edgexBusEnv(node.bus) : {}),
+  };
+}
+
+/** The env file compose's `env_file` reads: KEY=value lines, sorted (no secret: paths and addresses only). */
+export function envFileContent(env: Record<string, string>): string {
+  return Object.entries(env).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+}

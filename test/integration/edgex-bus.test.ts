@@ -2,16 +2,16 @@
 // `pulumi up` (real OpenBao over TLS, a private PostgreSQL, the stack's MQTT broker: Debian's mosquitto through
 // scripts/servers/mosquitto.sh, TLS with its certificate from the node's PKI, the password file and ACL the stack
 // wrote from the store's `message-bus` secret). Unmodified core-data and core-metadata (built from ../shared/edgex)
-// start with security on and connect to the bus with that secret (compose's MESSAGEBUS_* settings, from the layout:
-// edgexBusEnv); an event posted to core-data reaches a subscriber that uses the same credentials; the broker refuses
+// start with security on, with nothing but the env file the stack wrote for them (compose's env_file: SECRETSTORE_*,
+// DATABASE_*, MESSAGEBUS_*), and connect to the bus with that secret (over TLS, the node CA from the secret's
+// `cacert`); an event posted to core-data reaches a subscriber that uses the same credentials; the broker refuses
 // anonymous clients and wrong passwords; `up --replace` of the message-bus secret changes the broker's password
 // file and the services' secret in the same run (the running broker reloads: the old password is refused at once).
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { edgexBusEnv } from "../../components/layouts/edgex4";
 import { EdgexService, edgexBinariesMissing, edgexClient, SecretStoreAccess } from "../support/edgex-services";
 import { expectOk, freePort, TestNode } from "../support/harness";
 import { MosquittoServer } from "../support/mosquitto-server";
@@ -43,6 +43,12 @@ describe.skipIf(!EDGEX)("the secure message bus of an edgex4 node, with unmodifi
     return res.secret as { username: string; password: string };
   }
 
+  /** The service's env file (edgex.env in its folder) as its container sees it with the folder mounted at /tmp/edgex/secrets/<svc>. */
+  function envFile(service: string): Record<string, string> {
+    const lines = readFileSync(join(node.secretsRoot, service, "edgex.env"), "utf8").trim().split("\n");
+    return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).replace(`/tmp/edgex/secrets/${service}`, join(node.secretsRoot, service))]));
+  }
+
   beforeAll(async () => {
     const missing = edgexBinariesMissing(SERVICES);
     if (missing) throw new Error(`${missing}: the EdgeX binaries are built by npm run setup (scripts/edgex/build.sh)`);
@@ -69,8 +75,8 @@ describe.skipIf(!EDGEX)("the secure message bus of an edgex4 node, with unmodifi
     const metadataPort = await freePort();
     // core-metadata first: core-data fills its device cache from it at start.
     for (const service of [METADATA, DATA]) {
-      const bus = edgexBusEnv({ host: "127.0.0.1", port: broker.port, tls: true });
-      const env = { ...bus, CLIENTS_CORE_METADATA_PORT: String(metadataPort), WRITABLE_LOGLEVEL: "DEBUG" };
+      // Exactly the env file the stack wrote for compose's env_file, its folder bind-mounted where the file says.
+      const env = { ...envFile(service), CLIENTS_CORE_METADATA_PORT: String(metadataPort), WRITABLE_LOGLEVEL: "DEBUG" };
       running[service] = new EdgexService({ service, workDir: join(node.root, "edgex"), store: accessOf(service), tokenFile: tokenFile(service), database, env });
       if (service === METADATA) running[service].port = metadataPort;
       await running[service].start().catch((err: Error) => void (startFailure[service] = err.message));
@@ -99,6 +105,29 @@ describe.skipIf(!EDGEX)("the secure message bus of an edgex4 node, with unmodifi
     expect((await broker.publish("", "", "edgex/probe", "hello")).ok).toBe(false);
     // The ACL: the bus user's topics only (a subscription elsewhere gets nothing, a publish elsewhere is dropped).
     expect(readFileSync(join(node.secretsRoot, BROKER, "acl"), "utf8")).toBe("user msgbususer\ntopic readwrite edgex/#\n");
+  });
+
+  it("each service's env file holds compose's settings for this node: store, database, bus; no secret", () => {
+    const text = readFileSync(join(node.secretsRoot, DATA, "edgex.env"), "utf8");
+    expect(text).toBe(
+      [
+        "DATABASE_HOST=127.0.0.1",
+        `DATABASE_PORT=${cluster.port}`,
+        "EDGEX_SECURITY_SECRET_STORE=true",
+        "MESSAGEBUS_AUTHMODE=usernamepassword",
+        "MESSAGEBUS_HOST=127.0.0.1",
+        `MESSAGEBUS_PORT=${broker.port}`,
+        "MESSAGEBUS_PROTOCOL=tls",
+        "MESSAGEBUS_SECRETNAME=message-bus",
+        "MESSAGEBUS_TYPE=mqtt",
+        "SECRETSTORE_HOST=127.0.0.1",
+        `SECRETSTORE_PORT=${store.port}`,
+        "SECRETSTORE_PROTOCOL=https",
+        "SECRETSTORE_ROOTCACERTPATH=/tmp/edgex/secrets/core-data/ca.pem",
+        "SECRETSTORE_TOKENFILE=/tmp/edgex/secrets/core-data/secrets-token.json",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("core-data and core-metadata start with security on and connect to the bus with the message-bus secret", () => {
@@ -155,5 +184,17 @@ describe.skipIf(!EDGEX)("the secure message bus of an edgex4 node, with unmodifi
     // The next run has nothing to do.
     const preview = expectOk(await node.run("preview"));
     expect(Object.keys(preview.changeSummary).filter((k) => k !== "same"), JSON.stringify(preview.changeSummary)).toEqual([]);
+  });
+
+  it("a password file lost on disk is seen by preview and written again by up; the broker takes it", async () => {
+    const passwd = join(node.secretsRoot, BROKER, "passwd");
+    rmSync(passwd);
+    const preview = expectOk(await node.run("preview"));
+    expect(preview.steps.filter((s) => s.name === `${BROKER}-broker-users`).map((s) => s.op)).toEqual(["update"]);
+    expectOk(await node.run("up"));
+    expect(readFileSync(passwd, "utf8")).toMatch(/^msgbususer:\$7\$/);
+    const secret = await busSecret();
+    const res = await broker.publish(secret.username, secret.password, "edgex/probe", "restored");
+    expect(res.ok, res.stderr).toBe(true);
   });
 });
