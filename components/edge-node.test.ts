@@ -291,7 +291,10 @@ describe("EdgeNode resource graph (Pulumi mocks)", { timeout: 120_000 }, () => {
     expect(recovery.inputs.services[0]).toMatchObject({ policies: ["edgex-service-core-data"], tokenFile: "/run/u/core-data/secrets-token.json", uid: 2002, gid: 2001 });
     expect(recovery.additionalSecretOutputs).toEqual(expect.arrayContaining(["unsealKeys", "secretId", "configContent"]));
     expect(recovery.dependencies).toEqual(expect.arrayContaining([find(STORE.identity, "core-data-store-identity").urn, find(STORE.identity, "core-command-store-identity").urn]));
+    // Each service's env file names it (go-mod-bootstrap's client of security-secretstore-setup).
+    expect(find(T.file, "core-data-edgex-env").inputs.content).toContain("CLIENTS_SECURITY_SECRETSTORE_SETUP_HOST=127.0.0.1\nCLIENTS_SECURITY_SECRETSTORE_SETUP_PORT=59999\n");
     const without = await buildNode(await config({ ...raw, edgex: {} }), undefined, pulumi.secret("custody-secret-custody-secret-custody"));
     expect(without.count(STORE.recovery)).toBe(0);
+    expect(without.find(T.file, "core-data-edgex-env").inputs.content).not.toContain("CLIENTS_");
   });
 });

@@ -251,9 +251,11 @@ export class EdgeNode extends pulumi.ComponentResource {
 function edgexNodeAddresses(config: NodeConfig): EdgexNodeAddresses {
   const pg = config.databases?.postgres;
   const bus = config.messageBus;
+  const recovery = config.secretStore!.access?.tokenRecovery;
   return {
     store: config.secretStore!.address,
     ...(pg ? { database: { host: pg.host, port: pg.port } } : {}),
     ...(bus ? { bus: { host: bus.host, port: bus.port, tls: bus.tls } } : {}),
+    ...(recovery ? { tokenRecovery: { host: recovery.listenHost, port: recovery.port } } : {}),
   };
 }

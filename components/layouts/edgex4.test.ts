@@ -156,4 +156,11 @@ describe("layout edgex4: a service's settings (env file, container)", () => {
     // No database or bus configured: none of their settings.
     expect(Object.keys(edgexServiceEnv({ store: "https://127.0.0.1:8200" }, "/x")).filter((k) => /^(DATABASE|MESSAGEBUS)_/.test(k))).toEqual([]);
   });
+
+  it("names the token recovery service only when edgex.tokenRecovery is set (CLIENTS_SECURITY_SECRETSTORE_SETUP_*)", async () => {
+    const { edgexServiceEnv, envFileContent } = await import("./edgex4");
+    expect(Object.keys(edgexServiceEnv({ store: "https://127.0.0.1:8200" }, "/x")).filter((k) => k.startsWith("CLIENTS_"))).toEqual([]);
+    const env = edgexServiceEnv({ store: "https://127.0.0.1:8200", tokenRecovery: { host: "172.17.0.1", port: 59999 } }, "/x");
+    expect(envFileContent(env)).toContain("CLIENTS_SECURITY_SECRETSTORE_SETUP_HOST=172.17.0.1\nCLIENTS_SECURITY_SECRETSTORE_SETUP_PORT=59999\n");
+  });
 });

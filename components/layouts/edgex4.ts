@@ -299,6 +299,8 @@ export interface EdgexNodeAddresses {
   storeServerName?: string;
   database?: { host: string; port: number };
   bus?: { host: string; port: number; tls: boolean };
+  /** The token recovery service (edgex.tokenRecovery): where go-mod-bootstrap calls security-secretstore-setup. */
+  tokenRecovery?: { host: string; port: number };
 }
 
 /** A service's settings; `folder` is its folder as the service sees it (e.g. /tmp/edgex/secrets/core-data). */
@@ -314,6 +316,8 @@ export function edgexServiceEnv(node: EdgexNodeAddresses, folder: string): Recor
     ...(node.storeServerName ? { SECRETSTORE_SERVERNAME: node.storeServerName } : {}),
     ...(node.database ? { DATABASE_HOST: node.database.host, DATABASE_PORT: String(node.database.port) } : {}),
     ...(node.bus ? edgexBusEnv(node.bus) : {}),
+    // The regeneration endpoint a service calls when the store refuses its token (GB config/types.go:158-166).
+    ...(node.tokenRecovery ? { CLIENTS_SECURITY_SECRETSTORE_SETUP_HOST: node.tokenRecovery.host, CLIENTS_SECURITY_SECRETSTORE_SETUP_PORT: String(node.tokenRecovery.port) } : {}),
   };
 }
 

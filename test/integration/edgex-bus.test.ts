@@ -7,6 +7,9 @@
 // `cacert`); an event posted to core-data reaches a subscriber that uses the same credentials; the broker refuses
 // anonymous clients and wrong passwords; `up --replace` of the message-bus secret changes the broker's password
 // file and the services' secret in the same run (the running broker reloads: the old password is refused at once).
+// The same stack's NGINX gateway (EdgeX 4's route table, core-data's route at the test's core-data): a user made by
+// the stack logs in through the gateway, gets a JWT, and `GET /core-data/api/v3/event/count` through NGINX answers
+// 200 from the real core-data (401 without a token).
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -15,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EdgexService, edgexBinariesMissing, edgexClient, SecretStoreAccess } from "../support/edgex-services";
 import { expectOk, freePort, TestNode } from "../support/harness";
 import { MosquittoServer } from "../support/mosquitto-server";
+import { edgexRoutesFile, GatewayClient, GatewayServers, gatewayReady, gatewayUserToken } from "../support/nginx-server";
 import { OpenBaoServer } from "../support/openbao-server";
 import { PrivatePostgres } from "../support/postgres-server";
 import { sharedPath } from "../support/shared";
@@ -23,6 +27,8 @@ const EDGEX = sharedPath("edgex", "the EdgeX 4 message bus test (test/integratio
 const DATA = "core-data";
 const METADATA = "core-metadata";
 const BROKER = "mqtt-broker";
+const GATEWAY = "nginx";
+const COUNT = "/core-data/api/v3/event/count";
 const SERVICES = [DATA, METADATA];
 const CUSTODY_SECRET = "edgex-bus-it-custody-secret-0123456789abcdef";
 
@@ -31,6 +37,8 @@ describe.skipIf(!EDGEX)("the secure message bus of an edgex4 node, with unmodifi
   let store: OpenBaoServer;
   let cluster: PrivatePostgres;
   let broker: MosquittoServer;
+  let servers: GatewayServers;
+  let gateway: GatewayClient;
   const running: Record<string, EdgexService> = {};
   const startFailure: Record<string, string> = {};
   const tokenFile = (service: string) => join(node.secretsRoot, service, "secrets-token.json");
@@ -57,33 +65,42 @@ describe.skipIf(!EDGEX)("the secure message bus of an edgex4 node, with unmodifi
     await cluster.start();
     store = await OpenBaoServer.create(node);
     broker = new MosquittoServer(node, await freePort(), BROKER);
+    const ports: Record<string, number> = { [METADATA]: await freePort(), [DATA]: await freePort() };
+    const listen = `127.0.0.1:${await freePort()}`;
+    const routesFile = edgexRoutesFile(node, { [DATA]: ports[DATA] });
+    servers = new GatewayServers(node, GATEWAY);
     node.configure(
       {
         layout: "edgex4",
-        services: [{ name: "secretstore", hostnames: ["secretstore"], extraSans: ["127.0.0.1"] }, { name: BROKER }, ...SERVICES.map((name) => ({ name }))],
+        services: [{ name: "secretstore", hostnames: ["secretstore"], extraSans: ["127.0.0.1"] }, { name: BROKER }, ...SERVICES.map((name) => ({ name })), { name: GATEWAY }],
         secretStore: { address: store.address, custodyDir: join(node.root, "custody"), connectTimeoutSeconds: 120 },
         databases: { postgres: { port: cluster.port, adminUser: cluster.adminUser } },
         messageBus: { service: BROKER, port: broker.port, topics: ["edgex/#"], pidFile: broker.pidFile },
+        gateway: { kind: "nginx", routesFile, nginx: { listen, authListen: `127.0.0.1:${await freePort()}`, users: [{ name: "operator" }] } },
       },
       { secretStoreCustodySecret: CUSTODY_SECRET },
     );
     node.setSecretConfig("databases.postgres.adminPassword", cluster.adminPassword);
     store.start();
     broker.start(); // waits for the broker's readiness file, written by `up` after its password file and ACL
+    servers.start(); // NGINX and the auth service, likewise waiting for the gateway service's readiness file
     expectOk(await node.run("up"));
     const database = { host: cluster.host, port: cluster.port };
-    const metadataPort = await freePort();
     // core-metadata first: core-data fills its device cache from it at start.
     for (const service of [METADATA, DATA]) {
       // Exactly the env file the stack wrote for compose's env_file, its folder bind-mounted where the file says.
-      const env = { ...envFile(service), CLIENTS_CORE_METADATA_PORT: String(metadataPort), WRITABLE_LOGLEVEL: "DEBUG" };
+      const env = { ...envFile(service), CLIENTS_CORE_METADATA_PORT: String(ports[METADATA]), WRITABLE_LOGLEVEL: "DEBUG" };
       running[service] = new EdgexService({ service, workDir: join(node.root, "edgex"), store: accessOf(service), tokenFile: tokenFile(service), database, env });
-      if (service === METADATA) running[service].port = metadataPort;
+      running[service].port = ports[service];
       await running[service].start().catch((err: Error) => void (startFailure[service] = err.message));
     }
+    gateway = new GatewayClient(`https://${listen}`, readFileSync(join(node.secretsRoot, "ca.pem"), "utf8"));
+    await gatewayReady(gateway, COUNT);
   }, 900_000);
 
   afterAll(async () => {
+    await gateway?.close();
+    servers?.stop();
     for (const service of Object.values(running)) await service.stop();
     broker?.stop();
     store?.stop();
@@ -163,6 +180,19 @@ describe.skipIf(!EDGEX)("the secure message bus of an edgex4 node, with unmodifi
     expect(got.ok, `${got.stderr}\ncore-data: ${running[DATA].log().slice(-3000)}\nthe broker: ${broker.describe()}`).toBe(true);
     expect(got.lines[0]).toContain(`edgex/events/core/bus-test/bus-profile/${device}/bus-source`);
     expect(got.lines[0]).toContain(event.id);
+  });
+
+  it("a gateway user made by the stack logs in through NGINX and real core-data answers 200 there; no token 401", async () => {
+    expect(startFailure[DATA]).toBeUndefined();
+    const { password, jwt } = await gatewayUserToken(node, gateway, "operator");
+    const res = await gateway.send(COUNT, { headers: { authorization: `Bearer ${jwt}` } });
+    expect(res.status, `${JSON.stringify(res.json)}\nthe auth service: ${servers.authLog.slice(-2000)}`).toBe(200);
+    // core-data's own answer (it checks the same JWT itself): the event posted above is counted.
+    expect(res.json).toMatchObject({ apiVersion: "v3", statusCode: 200 });
+    expect(res.json.count).toBeGreaterThanOrEqual(1);
+    expect((await gateway.send(COUNT)).status).toBe(401);
+    const state = node.exportState();
+    expect(state.includes(password) || state.includes(jwt)).toBe(false);
   });
 
   it("up --replace of the message-bus secret: the broker's password file and the services' secret change in one run", async () => {

@@ -6,18 +6,16 @@
 // removed from the stack is refused at once (introspection). The store's lockout is the stack's, a locked user is
 // told from a changed password by `refresh`, and logins through the gateway are rate limited (429).
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ExponentialBackoff, handleAll, retry } from "cockatiel";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, generateRootToken } from "../../components/secret-store/client";
 import { readCustody } from "../../components/secret-store/custody";
 import { edgexServicePolicy } from "../../components/layouts/edgex4";
-import { GatewayClient } from "../../components/gateway/nginx/gateway-client";
 import { EdgexService, edgexBinariesMissing } from "../support/edgex-services";
-import { changedNames, expectOk, freePort, PROJECT_ROOT, TestNode } from "../support/harness";
-import { GatewayServers } from "../support/nginx-server";
+import { changedNames, expectOk, freePort, TestNode } from "../support/harness";
+import { edgexRoutesFile, GatewayClient, GatewayServers, gatewayReady, gatewayUserToken } from "../support/nginx-server";
 import { OpenBaoServer } from "../support/openbao-server";
 import { PrivatePostgres } from "../support/postgres-server";
 import { sharedPath } from "../support/shared";
@@ -49,10 +47,8 @@ describe.skipIf(!EDGEX)("the NGINX gateway in EdgeX 4's shape in front of a real
   });
   const outputs = () => JSON.parse(node.pulumi("stack", "output", "--json", "--show-secrets", "--stack", node.stack));
   const tokenFor = async (user: string): Promise<string> => {
-    const out = outputs().gateway.users[user];
-    seen.push(out.password);
-    const jwt = await client.token(out, out.password);
-    seen.push(jwt);
+    const { password, jwt } = await gatewayUserToken(node, client, user);
+    seen.push(password, jwt);
     return jwt;
   };
   const bearer = (jwt: string) => ({ headers: { authorization: `Bearer ${jwt}` } });
@@ -74,9 +70,7 @@ describe.skipIf(!EDGEX)("the NGINX gateway in EdgeX 4's shape in front of a real
     keeper = new EdgexService({ service: KEEPER, workDir: join(node.root, "edgex"), store: { host: "127.0.0.1", port: store.port, protocol: "https", caCertPath: join(node.secretsRoot, KEEPER, "ca.pem") }, tokenFile: join(node.secretsRoot, KEEPER, "secrets-token.json"), database, messageBusDisabled: true });
     keeper.port = await freePort();
     // EdgeX 4's route table as the stack ships it, with core-keeper where this test runs it.
-    mkdirSync(join(node.root, "routes"), { recursive: true });
-    routesFile = join(node.root, "routes", "routes.toml");
-    writeFileSync(routesFile, readFileSync(join(PROJECT_ROOT, "stacks/edgex/routes.toml"), "utf8").replace("Port = 59890", `Port = ${keeper.port}`));
+    routesFile = edgexRoutesFile(node, { [KEEPER]: keeper.port });
     servers = new GatewayServers(node, GATEWAY);
     node.configure(config([{ name: "alice" }, { name: "bob" }]), { secretStoreCustodySecret: CUSTODY_SECRET });
     node.setSecretConfig("databases.postgres.adminPassword", cluster.adminPassword);
@@ -85,9 +79,7 @@ describe.skipIf(!EDGEX)("the NGINX gateway in EdgeX 4's shape in front of a real
     expectOk(await node.run("up"));
     await keeper.start();
     client = new GatewayClient(`https://${listen}`, caPem());
-    await retry(handleAll, { maxAttempts: 60, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) }).execute(async () => {
-      if ((await client.send("/core-keeper/api/v3/registry/all")).status !== 401) throw new Error("gateway not yet");
-    });
+    await gatewayReady(client, "/core-keeper/api/v3/registry/all");
   }, 900_000);
 
   afterAll(async () => {

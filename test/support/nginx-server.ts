@@ -2,9 +2,11 @@
 // through scripts/servers/nginx.sh and gateway-auth.sh as the demo does; small HTTP upstreams on loopback; and an
 // HTTPS client that trusts only the node CA (components/gateway/nginx/gateway-client.ts).
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, IncomingHttpHeaders, Server } from "node:http";
 import { join } from "node:path";
+import { ExponentialBackoff, handleAll, retry } from "cockatiel";
+import { GatewayClient } from "../../components/gateway/nginx/gateway-client";
 import { PROJECT_ROOT, TestNode } from "./harness";
 
 export class GatewayServers {
@@ -65,4 +67,34 @@ export class Upstream {
   }
 }
 
-export { GatewayClient } from "../../components/gateway/nginx/gateway-client";
+/**
+ * EdgeX 4's route table as the stack ships it (stacks/edgex/routes.toml), written under the node's root with the
+ * named routes pointed at the test's ports; returns the file's path (for `gateway.routesFile`).
+ */
+export function edgexRoutesFile(node: TestNode, ports: Record<string, number>): string {
+  let text = readFileSync(join(PROJECT_ROOT, "stacks/edgex/routes.toml"), "utf8");
+  for (const [route, port] of Object.entries(ports)) {
+    const section = new RegExp(`(\\[Routes\\.${route}\\][^[]*?\\nPort = )\\d+`);
+    if (!section.test(text)) throw new Error(`stacks/edgex/routes.toml has no route ${route}`);
+    text = text.replace(section, `$1${port}`);
+  }
+  mkdirSync(join(node.root, "routes"), { recursive: true });
+  const file = join(node.root, "routes", "routes.toml");
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Waits until the gateway answers `path` with 401 (NGINX up with the stack's configuration, the auth service checking). */
+export async function gatewayReady(client: GatewayClient, path: string): Promise<void> {
+  await retry(handleAll, { maxAttempts: 60, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) }).execute(async () => {
+    if ((await client.send(path)).status !== 401) throw new Error("gateway not yet");
+  });
+}
+
+/** A gateway user's password (the stack's secret output) and the JWT it gets by logging in through the gateway. */
+export async function gatewayUserToken(node: TestNode, client: GatewayClient, user: string): Promise<{ password: string; jwt: string }> {
+  const out = JSON.parse(node.pulumi("stack", "output", "--json", "--show-secrets", "--stack", node.stack)).gateway.users[user];
+  return { password: out.password, jwt: await client.token(out, out.password) };
+}
+
+export { GatewayClient };
