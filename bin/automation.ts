@@ -15,7 +15,7 @@ export class UsageError extends Error {}
 
 /** The state backend: PULUMI_BACKEND_URL, else the project's own .state folder (as scripts/env.sh sets it). */
 export function backendUrl(): string {
-  return process.env.PULUMI_BACKEND_URL ?? `file://${join(PROJECT_ROOT, ".state")}`;
+  return process.env.PULUMI_BACKEND_URL ?? `file://${join(PROJECT_ROOT, ".state")}?metadata=skip`;
 }
 
 /** The folder of a file backend (file://DIR?options), undefined for any other backend. */

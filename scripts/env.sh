@@ -7,7 +7,9 @@ export PATH="$EDGE_TOOLS/bin:$EDGE_ROOT/node_modules/.bin:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_HOME="${PULUMI_HOME:-$EDGE_TOOLS/pulumi-home}"
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$EDGE_ROOT/.state}"
+# ?metadata=skip: no fileblob `.attrs` sidecars, which are rewritten in place and left empty (the stack then
+# unreadable, "failed to load checkpoint: EOF") by a CLI killed at the wrong moment (docs/operations.md#recovery).
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$EDGE_ROOT/.state?metadata=skip}"
 case "$PULUMI_BACKEND_URL" in postgres*) export PULUMI_DIY_BACKEND_PARALLEL="${PULUMI_DIY_BACKEND_PARALLEL:-1}" ;; esac # below 10: Pulumi's postgres backend deadlocks listing stacks on <6 cores (docs/state-backend.md)
 # No NODE_OPTIONS: the CLI needs none. Pulumi.yaml gives the program tsx (`nodeargs`) and names the project's
 # dynamic-provider host (`plugins.providers`), which loads tsx itself; vitest loads it for the tests

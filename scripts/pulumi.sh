@@ -7,6 +7,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 if [[ " $* " == *" --stack local "* || " $* " == *" -s local "* || " $* " == *" --stack=local "* ]] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   export PULUMI_CONFIG_PASSPHRASE="$EDGE_DEMO_PASSPHRASE"
 fi
-case "$PULUMI_BACKEND_URL" in file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;; esac # a shared backend: docs/state-backend.md
+case "$PULUMI_BACKEND_URL" in file://*) backend_dir="${PULUMI_BACKEND_URL#file://}"; mkdir -p "${backend_dir%%\?*}" ;; esac # a shared backend: docs/state-backend.md
 cd "$EDGE_ROOT"
 exec pulumi "$@"

@@ -77,6 +77,16 @@ export class TestNode {
     return join(this.projectDir, "stacks", `Pulumi.${this.stack}.yaml`);
   }
 
+  /**
+   * The node's file backend, with gocloud's fileblob told not to write its `.attrs` sidecars: it rewrites a blob's
+   * sidecar in place (os.Create, then write) before renaming the new blob over the old, so a CLI killed in between
+   * leaves an empty sidecar and every later read of the stack fails with `failed to load checkpoint: EOF` (seen in
+   * a kill trial). The blob itself is written atomically (temp file, rename).
+   */
+  get backendUrl(): string {
+    return `file://${this.backend}?metadata=skip`;
+  }
+
   /** The language host of this node's CLI runs (see HostKind). */
   host: HostKind = DEFAULT_HOST;
 
@@ -85,7 +95,7 @@ export class TestNode {
   }
 
   private get cliEnv(): NodeJS.ProcessEnv {
-    return { ...process.env, PATH: [HOST_DIRS[this.host], process.env.PATH].join(delimiter), PULUMI_BACKEND_URL: `file://${this.backend}`, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home"), ...this.backendEnv };
+    return { ...process.env, PATH: [HOST_DIRS[this.host], process.env.PATH].join(delimiter), PULUMI_BACKEND_URL: this.backendUrl, PULUMI_CONFIG_PASSPHRASE: "integration-test", PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: join(PROJECT_ROOT, "tools/pulumi-home"), ...this.backendEnv };
   }
 
   /**
@@ -113,7 +123,7 @@ export class TestNode {
 
   /** What the runner marks every process of a run of this stack with (EDGE_RUN_ID starts with it): bin/run-processes.ts. */
   get runMarker(): string {
-    return stackMarker(this.stack, this.projectDir, `file://${this.backend}`);
+    return stackMarker(this.stack, this.projectDir, this.backendUrl);
   }
 
   /** Starts the runner in its own process group (to be killed as a whole), with extra environment. */
@@ -197,7 +207,7 @@ export class TestNode {
     return {
       PATH: [HOST_DIRS[this.host], dirname(process.execPath), "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].join(delimiter),
       HOME: home,
-      PULUMI_BACKEND_URL: `file://${this.backend}`,
+      PULUMI_BACKEND_URL: this.backendUrl,
       PULUMI_CONFIG_PASSPHRASE: "integration-test",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DEBUG_COMMANDS: "true",
