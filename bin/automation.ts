@@ -54,9 +54,13 @@ export function cliEnv(runId: string): Record<string, string> {
 
 let pulumiCommand: Promise<PulumiCommand> | undefined;
 
-/** The CLI that the set-up built into tools/bin (looked up once per process). */
+/**
+ * The CLI that the set-up built into tools/bin (looked up once per process), started through
+ * bin/runner-cli/bin/pulumi so that it dies with this runner: a CLI left running by a dead runner would go on
+ * writing a node's state that another fleet runner may take over.
+ */
 export function projectPulumiCommand(): Promise<PulumiCommand> {
-  pulumiCommand ??= PulumiCommand.get({ root: TOOLS }).catch(() => {
+  pulumiCommand ??= PulumiCommand.get({ root: join(PROJECT_ROOT, "bin", "runner-cli") }).catch(() => {
     throw new UsageError("the Pulumi CLI is not in tools/bin: run `npm run setup` first");
   });
   return pulumiCommand;

@@ -9,10 +9,18 @@
 //    timeout guesses, and a node is never taken from a runner that is still running it;
 //  - a node's record (edge_fleet_nodes): its state in the run (running, ok, failed), who ran it, when, its one-line
 //    error and the digest of its config file; `fleet status` and every runner's summary read it.
-// A runner that finds a node's record `running` while it holds the node's lock knows the holder is gone: it takes
-// the node over (and clears the Pulumi stack lock the dead run left, runner.ts).
+// A runner that finds a node's record `running` while it holds the node's lock knows the holder's claim ended: it
+// takes the node over (and clears the Pulumi stack lock the dead run left, runner.ts), but only once the holder's
+// CLI cannot be running any more, wherever it ran:
+//  - a runner that dies takes its CLIs with it (bin/runner-cli: the kernel SIGKILLs them with their parent);
+//  - a runner whose claim ends while it lives (its connection cut by the network, the server, an admin) learns it
+//    at its next renewal (a query on that connection every CLAIM_RENEW_MS, answered within CLAIM_RENEW_MS) and
+//    kills the node's CLI at once;
+//  - so the taker waits until CLAIM_LEASE_MS have passed since the holder's last renewal (the server's clock, so
+//    two machines' clocks do not matter): by then the holder has either renewed (impossible: its connection, which
+//    alone renews, is gone) or killed its CLI.
 import { hostname } from "node:os";
-import { Client } from "pg";
+import { Client, QueryConfig } from "pg";
 import type { FleetCommand } from "./args";
 import type { PostgresBackend } from "./state-backend";
 
@@ -34,6 +42,14 @@ export interface NodeRow {
   configDigest: string | null;
 }
 
+/** How often a runner renews a node it runs (and how long one renewal may take before the claim counts as lost). */
+export const CLAIM_RENEW_MS = 5_000;
+/**
+ * How long after a holder's last renewal another runner may take its node over: two renewals and their timeouts,
+ * plus room for a loaded machine, so a live holder whose claim ended has killed its CLI by then.
+ */
+export const CLAIM_LEASE_MS = 30_000;
+
 /** The one advisory lock namespace of the fleet (first key), the lock's object (second key): both int4 hashes. */
 const NODE_KEY = "hashtext('edge-security fleet node'), hashtext($1 || '/' || $2)";
 const RUN_KEY = "hashtext('edge-security fleet run'), hashtext($1 || '/' || $2)";
@@ -42,8 +58,9 @@ function rowOf(r: Record<string, unknown>): NodeRow {
   return { stack: r.stack as string, runId: r.run_id as string, state: r.state as NodeRow["state"], runner: r.runner as string, host: r.host as string, nodeRunId: r.node_run_id as string | null, updatedAt: r.updated_at as Date, seconds: r.seconds as number | null, error: r.error as string | null, configDigest: r.config_digest as string | null };
 }
 
-async function connect(backend: PostgresBackend): Promise<Client> {
-  const client = new Client(backend.client);
+/** `applicationName`: how the connection shows in the server's pg_stat_activity (an operator sees who holds what). */
+async function connect(backend: PostgresBackend, applicationName?: string): Promise<Client> {
+  const client = new Client({ ...backend.client, ...(applicationName ? { application_name: applicationName.slice(0, 63) } : {}) });
   // A lost connection surfaces on the next query; an idle one's error must not crash the runner.
   client.on("error", () => undefined);
   await client.connect();
@@ -52,11 +69,60 @@ async function connect(backend: PostgresBackend): Promise<Client> {
 
 /** A node this runner holds: its own connection, whose session holds the node's advisory lock. */
 export class NodeClaim {
+  private renewal?: NodeJS.Timeout;
+  /** Between hold() and finished()/release(): a renewal's failure or the connection's end then means a lost claim. */
+  private holding = false;
+  /** Why the claim ended while this runner held it (undefined: it holds it). */
+  lost?: string;
+
   constructor(
     readonly stack: string,
     private readonly client: Client,
     private readonly claims: FleetClaims,
   ) {}
+
+  /**
+   * Renews the claim of the node run `nodeRunId` every CLAIM_RENEW_MS until finished() or release(); `onLost` is
+   * called once if the claim ends under this runner (the connection ends, or a renewal fails or is late): the
+   * caller must stop the node's CLI at once, another runner takes the node over once the lease has run out.
+   */
+  hold(nodeRunId: string, onLost: (reason: string) => void): void {
+    this.holding = true;
+    const lose = (reason: string) => {
+      if (!this.holding || this.lost !== undefined) return;
+      this.lost = reason;
+      clearInterval(this.renewal);
+      onLost(reason);
+    };
+    this.client.on("end", () => lose("its connection to the backend ended"));
+    this.client.on("error", (err) => lose(`its connection to the backend failed: ${err.message.split("\n")[0]}`));
+    this.renewal = setInterval(() => {
+      // query_timeout: node-postgres reads it from the query's config (client.js); its types do not list it.
+      const renew = {
+        text: "UPDATE edge_fleet_nodes SET updated_at = now() WHERE project = $1 AND stack = $2 AND node_run_id = $3 AND state = 'running'",
+        values: [this.claims.project, this.stack, nodeRunId],
+        query_timeout: CLAIM_RENEW_MS,
+      };
+      this.client
+        .query(renew as QueryConfig)
+        .then(
+          (r) => r.rowCount !== 1 && lose("its record in the backend was changed by another runner"),
+          (err: Error) => lose(`a renewal failed: ${err.message.split("\n")[0]}`),
+        );
+    }, CLAIM_RENEW_MS);
+  }
+
+  /**
+   * Milliseconds until the lease of the node's last holder runs out (0: it has): measured on the server's clock from
+   * the holder's last renewal (its record's updated_at).
+   */
+  async leaseLeft(): Promise<number> {
+    const { rows } = await this.client.query(
+      "SELECT GREATEST(0, EXTRACT(EPOCH FROM (updated_at + make_interval(secs => $3) - now())) * 1000)::float8 AS left_ms FROM edge_fleet_nodes WHERE project = $1 AND stack = $2",
+      [this.claims.project, this.stack, CLAIM_LEASE_MS / 1000],
+    );
+    return rows[0] ? Number(rows[0].left_ms) : 0;
+  }
 
   /** The node's record before this runner touched it (undefined: never run in this backend). */
   async record(): Promise<NodeRow | undefined> {
@@ -74,11 +140,15 @@ export class NodeClaim {
 
   /** The node's end in this run: `ok` (with its config digest) or `failed` (with its one-line error). */
   async finished(state: "ok" | "failed", fields: { seconds: number; error?: string; configDigest?: string }): Promise<void> {
+    this.holding = false;
+    clearInterval(this.renewal);
     await this.client.query("UPDATE edge_fleet_nodes SET state = $3, seconds = $4, error = $5, config_digest = $6, updated_at = now() WHERE project = $1 AND stack = $2", [this.claims.project, this.stack, state, fields.seconds, fields.error ?? null, fields.configDigest ?? null]);
   }
 
   /** Lets the node go (its lock ends with the connection). */
   async release(): Promise<void> {
+    this.holding = false;
+    clearInterval(this.renewal);
     await this.client.end().catch(() => undefined);
   }
 }
@@ -148,7 +218,7 @@ export class FleetClaims {
 
   /** The node's claim if no other runner holds it now; `wait`: blocks until its holder lets go or is gone. */
   async claim(stack: string, wait: boolean): Promise<NodeClaim | undefined> {
-    const client = await connect(this.backend);
+    const client = await connect(this.backend, `edge-security fleet node ${stack}`);
     try {
       if (wait) {
         this.waiting.add(client);

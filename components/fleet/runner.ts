@@ -5,6 +5,7 @@
 // (journal.ts) lets `--resume` skip the nodes that converged.
 import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, mkdirSync } from "node:fs";
 import { hostname } from "node:os";
+import { setTimeout } from "node:timers/promises";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
@@ -197,6 +198,8 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
     const orphans = killOrphansOf(marker);
     if (orphans.length > 0) display.notice(`fleet: ${view.stack}: killed ${orphans.length} process(es) left behind by a killed run of this stack`);
     const nodeRunId = newRunId(marker);
+    /** Why this runner's claim on the node ended while it ran it (a shared backend only). */
+    let lostClaim: string | undefined;
     const abort = new AbortController();
     active.set(view.stack, { runId: nodeRunId, abort });
     view.state = "running";
@@ -228,14 +231,28 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
     try {
       const stack = await openProjectStack(view.stack, projectDir, nodeRunId);
       if (takeover) {
-        // The node's claim is ours and its record says running: the runner that ran it is gone (its connection,
-        // and with it its lock, ended). What it left: on this machine, its processes; in the backend, the
-        // stack's lock. Both go before the node runs again.
+        // The node's claim is ours and its record says running: the claim of the runner that ran it ended (the
+        // runner died, or its connection did). Its CLI is dead once the lease has run out (claims.ts), wherever it
+        // ran. What it left: on this machine, its processes; in the backend, the stack's lock. Both go before the
+        // node runs again.
+        const left = await claim!.leaseLeft();
+        if (left > 0) {
+          display.notice(`fleet: ${view.stack}: the claim of runner ${takeover.runner} ended; waiting ${Math.ceil(left / 1000)} s for its lease to run out before taking the node over`);
+          await setTimeout(left);
+        }
+        if (interruptedBy !== undefined) throw new Error("stopped before the operation started");
         const killed = takeover.host === hostname() && takeover.nodeRunId ? killRun(takeover.nodeRunId).length : 0;
         await stack.cancel().catch(() => undefined);
-        display.notice(`fleet: ${view.stack}: taking over from runner ${takeover.runner}, which is gone${killed ? ` (killed ${killed} process(es) it left)` : ""}; cancelled the stack lock it left`);
+        display.notice(`fleet: ${view.stack}: taking over from runner ${takeover.runner}, whose claim ended${killed ? ` (killed ${killed} process(es) it left)` : ""}; cancelled the stack lock it left`);
       }
       await claim?.running(nodeRunId);
+      // From here the claim is renewed; if it ends under this runner, the node's CLI is killed at once, so it can
+      // never write the state while another runner has taken the node over.
+      claim?.hold(nodeRunId, (reason) => {
+        lostClaim = reason;
+        const killed = killRun(nodeRunId).length;
+        display.notice(`fleet: ${view.stack}: lost its claim in the shared backend (${reason}); killed its CLI (${killed} process(es)); another runner takes the node over`);
+      });
       // An abort before the operation starts would never reach its CLI (the listener is added when it starts).
       if (abort.signal.aborted || interruptedBy !== undefined) throw new Error("stopped before the operation started");
       if (args.command === "up") view.changes = (await stack.up({ ...opts, ...policyOpts })).summary.resourceChanges;
@@ -247,11 +264,12 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
       view.convergedIn = runId;
     } catch (err) {
       view.state = interruptedBy !== undefined ? "cancelled" : "failed";
-      view.error = oneLineError([...violations, ...diagnostics], err, view.stack);
+      view.error = lostClaim !== undefined ? `lost its claim in the shared backend (${lostClaim}); its CLI was killed: the next fleet run takes it over` : oneLineError([...violations, ...diagnostics], err, view.stack);
     } finally {
       view.seconds = (Date.now() - view.startedAt) / 1000;
-      // A cancelled node stays `running` in the backend: its claim ends with this runner, so the next runner takes it over.
-      if (view.state !== "cancelled") await claim?.finished(view.state === "ok" ? "ok" : "failed", { seconds: view.seconds, error: view.error, configDigest: settingsDigest(configFile(view.stack)) }).catch(() => undefined);
+      // A cancelled node stays `running` in the backend: its claim ends with this runner, so the next runner takes it
+      // over. So does a node whose claim was lost (nothing can be written on that connection any more).
+      if (view.state !== "cancelled" && lostClaim === undefined) await claim?.finished(view.state === "ok" ? "ok" : "failed", { seconds: view.seconds, error: view.error, configDigest: settingsDigest(configFile(view.stack)) }).catch(() => undefined);
       active.delete(view.stack);
       log.end();
       // Nothing of the node's run outlives it (the CLI normally ends its provider hosts itself).

@@ -4,7 +4,7 @@
 // fleet; one is killed with SIGKILL mid-node and the other takes that node over. Results are checked with openssl,
 // psql and `pulumi stack export`.
 import { ChildProcess, execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +23,19 @@ function runnerPid(tsx: ChildProcess): number {
   const pid = children.find((c) => readFileSync(`/proc/${c}/cmdline`, "utf8").includes("bin/fleet.ts"));
   if (!pid) throw new Error("the fleet runner's process was not found");
   return pid;
+}
+
+/** The Pulumi CLI processes (tools/bin/pulumi, not its hosts) of `project`'s runs of `stack`. */
+function cliOf(project: FleetProject, stack: string): number[] {
+  return markedProcesses((id) => id.startsWith(`${project.runMarker(stack)}:`))
+    .map((p) => p.pid)
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/exe`).endsWith("/tools/bin/pulumi");
+      } catch {
+        return false;
+      }
+    });
 }
 
 function collect(child: ChildProcess): { out: () => string; err: () => string; exited: Promise<number> } {
@@ -91,8 +104,13 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
     );
     // A few seconds into the node: its CLI holds the stack's lock and has written checkpoints.
     await new Promise((r) => setTimeout(r, 4000));
+    expect(cliOf(a, killedNode), "A's CLI for the node it runs").not.toEqual([]);
     process.kill(runnerPid(runA), "SIGKILL");
     await ioA.exited;
+    // A's CLI dies with A (bin/runner-cli: the kernel's parent-death signal), not when B takes over: B waits for the
+    // lease (claims.ts CLAIM_LEASE_MS) after A's last renewal, so it cannot have killed it yet.
+    await until(() => cliOf(a, killedNode).length === 0, 3000, () => `A's CLI still runs: ${JSON.stringify(cliOf(a, killedNode))}`);
+    expect(ioB.err()).not.toMatch(new RegExp(`fleet: ${killedNode}: taking over`));
 
     const statusB = await ioB.exited;
     const report = parseReport(ioB.out());
@@ -107,7 +125,8 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
     for (const s of byA) expect(nodes[s].runner).toMatch(/:\d+$/);
     // The node A was killed in was taken over by B, after A was gone; the stack lock A's CLI left was cleared.
     expect(byB).toContain(killedNode);
-    expect(ioB.err()).toMatch(new RegExp(`fleet: ${killedNode}: taking over from runner \\S+, which is gone`));
+    expect(ioB.err()).toMatch(new RegExp(`fleet: ${killedNode}: the claim of runner \\S+ ended; waiting \\d+ s for its lease`));
+    expect(ioB.err()).toMatch(new RegExp(`fleet: ${killedNode}: taking over from runner \\S+, whose claim ended`));
     // Nothing of A's run of that node is left running (B killed what A left on this machine).
     expect(markedProcesses((id) => id.startsWith(`${a.runMarker(killedNode)}:`))).toEqual([]);
     // No node ran in both runners except the one taken over: A's logs hold only the nodes A started.
@@ -147,6 +166,42 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
     const logs = readdirSync(a.root, { recursive: true }).map(String).filter((f) => f.endsWith(".log"));
     expect(logs.length).toBeGreaterThan(0);
     for (const f of logs) expect(readFileSync(join(a.root, f), "utf8")).not.toContain(server.statePassword);
+  });
+
+  it("kills a node's CLI at once when the runner loses the node's claim while it lives (its connection cut), and the next run takes the node over", async () => {
+    // As on another machine whose link to the backend broke: the runner lives on, but its claim (the session holding
+    // the node's advisory lock) is gone, so another runner may take the node over; the runner's CLI must not go on.
+    await server.createDatabase("fleet_lost");
+    const c = new FleetProject();
+    try {
+      c.backendEnv = server.env("fleet_lost");
+      const lost = ["l-1", "l-2"];
+      for (const stack of lost) c.addNode(stack, { services: services(stack) });
+      const run = c.spawn(["up", "--all", "--concurrency", "1", "--json"]);
+      const io = collect(run);
+      await until(() => /^l-1 +running/m.test(io.err()) && cliOf(c, "l-1").length > 0, 300_000, () => io.err());
+      await new Promise((r) => setTimeout(r, 3000));
+      const owner = { ...server.admin("fleet_lost"), user: server.stateRole, password: server.statePassword };
+      const cut = await sql(owner, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'edge-security fleet node l-1'");
+      expect(cut).toBe("1");
+      await until(() => cliOf(c, "l-1").length === 0, 5000, () => `the CLI of l-1 still runs after its claim ended:\n${io.err()}`);
+      expect(await io.exited).toBe(1);
+      const first = byStack(parseReport(io.out())!);
+      expect(first["l-1"].result).toBe("failed");
+      expect(first["l-1"].error).toMatch(/^lost its claim in the shared backend \(its connection to the backend (ended|failed[^)]*)\); its CLI was killed/);
+      expect(first["l-2"].result, io.err()).toBe("ok");
+
+      // The next run takes l-1 over (after the lease), clears the stack lock the killed CLI left, and converges it.
+      const again = await c.run(["up", "--all", "--json"]);
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/fleet: l-1: taking over from runner \S+, whose claim ended; cancelled the stack lock it left/);
+      for (const stack of lost) {
+        const r = c.secretsRoot(stack);
+        expect(openssl("verify", "-CAfile", join(r, "ca.pem"), join(r, "svc-a", "cert.pem"))).toContain(": OK");
+      }
+    } finally {
+      c.cleanup();
+    }
   });
 
   it("serves `pulumi up` typed in a project folder, and nothing is lost when the backend restarts", async () => {
