@@ -107,8 +107,9 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
     expect(cliOf(a, killedNode), "A's CLI for the node it runs").not.toEqual([]);
     process.kill(runnerPid(runA), "SIGKILL");
     await ioA.exited;
-    // A's CLI dies with A (bin/runner-cli: the kernel's parent-death signal), not when B takes over: B waits for the
-    // lease (claims.ts CLAIM_LEASE_MS) after A's last renewal, so it cannot have killed it yet.
+    // A's CLI is gone with A, before B takes over: B waits for the lease (claims.ts CLAIM_LEASE_MS) after A's last
+    // renewal, so it has not killed it. (A CLI busy printing dies of SIGPIPE on A's closed pipe anyway; one waiting
+    // silently on a step would not: runner-cli.test.ts shows bin/runner-cli ending that one too.)
     await until(() => cliOf(a, killedNode).length === 0, 3000, () => `A's CLI still runs: ${JSON.stringify(cliOf(a, killedNode))}`);
     expect(ioB.err()).not.toMatch(new RegExp(`fleet: ${killedNode}: taking over`));
 
@@ -182,9 +183,21 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
       await until(() => /^l-1 +running/m.test(io.err()) && cliOf(c, "l-1").length > 0, 300_000, () => io.err());
       await new Promise((r) => setTimeout(r, 3000));
       const owner = { ...server.admin("fleet_lost"), user: server.stateRole, password: server.statePassword };
-      const cut = await sql(owner, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'edge-security fleet node l-1'");
-      expect(cut).toBe("1");
+      // The session holding l-1's claim: the advisory lock on (namespace, project/stack) of claims.ts, as the server
+      // lists it (two int4 keys as unsigned oids).
+      const holder = (
+        await sql(
+          owner,
+          `SELECT a.pid || ' ' || a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
+             AND l.classid::text::bigint = (hashtext('edge-security fleet node')::bigint & 4294967295)
+             AND l.objid::text::bigint = (hashtext('edge-security/l-1')::bigint & 4294967295)`,
+        )
+      ).split(" ");
+      expect(await sql(owner, `SELECT pg_terminate_backend(${Number(holder[0])})`)).toBe("t");
       await until(() => cliOf(c, "l-1").length === 0, 5000, () => `the CLI of l-1 still runs after its claim ended:\n${io.err()}`);
+      // An operator sees who holds what in pg_stat_activity.
+      expect(holder.slice(1).join(" ")).toBe("edge-security fleet node l-1");
       expect(await io.exited).toBe(1);
       const first = byStack(parseReport(io.out())!);
       expect(first["l-1"].result).toBe("failed");
