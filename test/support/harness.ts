@@ -49,15 +49,17 @@ export class TestNode {
   readonly root = mkdtempSync(join(tmpdir(), "edge-it-"));
   readonly projectDir: string;
   readonly secretsRoot = join(this.root, "run", "secrets");
-  private readonly backend: string;
+  /** The file backend's folder (the backend unless backendEnv names another one). */
+  readonly backend: string;
   /** The state backend's settings when it is not the folder's file backend (PULUMI_BACKEND_URL, PGPASSFILE, ...). */
   backendEnv: Record<string, string> = {};
 
   /**
    * `sameProjectAs`: another stack of the same project and backend (a fleet: the org stack and its node stacks read
-   * each other through StackReferences), with its own secrets root. Clean it up before the one it shares with.
+   * each other through StackReferences), with its own secrets root. Clean it up before the one it shares with. A
+   * FleetProject's folder serves too (an org stack typed with the CLI beside node stacks the fleet command runs).
    */
-  constructor(readonly stack: string, sameProjectAs?: TestNode) {
+  constructor(readonly stack: string, sameProjectAs?: { projectDir: string; backend: string }) {
     // mkdtemp makes the folder 0700; services' uids must be able to traverse down to their own folder.
     chmodSync(this.root, 0o755);
     this.projectDir = sameProjectAs?.projectDir ?? join(this.root, "project");
