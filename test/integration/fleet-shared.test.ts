@@ -217,6 +217,40 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
     }
   });
 
+  it("loses nothing when the backend restarts in the middle of a fleet run: the interrupted node is taken over by the next run", async () => {
+    await server.createDatabase("fleet_restart");
+    const d = new FleetProject();
+    try {
+      d.backendEnv = server.env("fleet_restart");
+      const nodes = ["r-1", "r-2"];
+      for (const stack of nodes) d.addNode(stack, { services: services(stack) });
+      const run = d.spawn(["up", "--all", "--concurrency", "1", "--json"]);
+      const io = collect(run);
+      await until(() => /^r-1 +running/m.test(io.err()) && cliOf(d, "r-1").length > 0, 300_000, () => io.err());
+      await new Promise((r) => setTimeout(r, 3000));
+      await server.restart();
+      // Every session ended with the restart, the claim's too: the runner killed r-1's CLI and did not record r-1 done.
+      expect(await io.exited).toBe(1);
+      expect(cliOf(d, "r-1")).toEqual([]);
+      const first = byStack(parseReport(io.out())!);
+      expect(first["r-1"].result).toBe("failed");
+      expect(first["r-1"].error).toMatch(/^lost its claim in the shared backend/);
+
+      const again = await d.run(["up", "--all", "--json"]);
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/fleet: r-1: taking over from runner \S+, whose claim ended/);
+      const preview = await d.run(["preview", "--all", "--json"]);
+      expect(preview.status, preview.stderr).toBe(0);
+      for (const n of preview.report!.nodes) expect(n.changeCount, n.stack).toBe(0);
+      for (const stack of nodes) {
+        const r = d.secretsRoot(stack);
+        expect(openssl("verify", "-CAfile", join(r, "ca.pem"), join(r, "svc-a", "cert.pem"))).toContain(": OK");
+      }
+    } finally {
+      d.cleanup();
+    }
+  });
+
   it("serves `pulumi up` typed in a project folder, and nothing is lost when the backend restarts", async () => {
     const node = new TestNode("one");
     try {
