@@ -9,6 +9,7 @@ import { setTimeout } from "node:timers/promises";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
+import { parse as parseYaml } from "yaml";
 import { backendDir, backendUrl, openProjectStack, projectPulumiCommand, PROJECT_ROOT, requirePassphrase } from "../../bin/automation";
 import { killOrphansOf, killRun, newRunId, stackMarker } from "../../bin/run-processes";
 import { FleetArgs, FleetCommand, FleetUsageError } from "./args";
@@ -40,8 +41,17 @@ export interface FleetIo {
 /** How many runs' log folders are kept (the current one included). */
 const KEPT_LOG_RUNS = 5;
 
-/** The stack config folder of a project (Pulumi.yaml's stackConfigDir) and the stacks named by a config file there. */
-export async function stackConfigs(projectDir: string): Promise<{ dir: string; stacks: string[]; project: string }> {
+/** Whether a stack's config file gives it the org role (the org stack is the org's to run, with its own passphrase). */
+function isOrgStack(file: string): boolean {
+  const parsed = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return parsed.config?.["edge-security:role"] === "org";
+}
+
+/**
+ * The stack config folder of a project (Pulumi.yaml's stackConfigDir), the node stacks named by a config file there
+ * (what `--all` runs), and the org stacks left out of them.
+ */
+export async function stackConfigs(projectDir: string): Promise<{ dir: string; stacks: string[]; orgStacks: string[]; project: string }> {
   if (!existsSync(join(projectDir, "Pulumi.yaml"))) throw new FleetUsageError(`--cwd: ${projectDir} has no Pulumi.yaml (not a project folder)`);
   const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiCommand: await projectPulumiCommand() });
   // Pulumi.yaml's stackConfigDir is not in the SDK's ProjectSettings type, but the parsed settings carry it.
@@ -53,7 +63,8 @@ export async function stackConfigs(projectDir: string): Promise<{ dir: string; s
         .filter((s): s is string => s !== undefined)
         .sort()
     : [];
-  return { dir, stacks, project: settings.name };
+  const orgStacks = stacks.filter((stack) => isOrgStack(join(dir, `Pulumi.${stack}.yaml`)));
+  return { dir, stacks: stacks.filter((stack) => !orgStacks.includes(stack)), orgStacks, project: settings.name };
 }
 
 /** Whether `pid` is a live fleet runner (a journal left by a SIGKILLed run names a pid that may be reused). */
@@ -92,7 +103,7 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
   const configs = await stackConfigs(projectDir);
   const configFile = (stack: string) => join(configs.dir, `Pulumi.${stack}.yaml`);
   const stacks = args.stacks ?? configs.stacks;
-  if (stacks.length === 0) throw new FleetUsageError(`--all: no stack config file (Pulumi.<stack>.yaml) in ${configs.dir}`);
+  if (stacks.length === 0) throw new FleetUsageError(`--all: no node stack config file (Pulumi.<stack>.yaml without role org) in ${configs.dir}`);
   const missing = stacks.find((s) => !existsSync(configFile(s)));
   if (missing !== undefined) throw new FleetUsageError(`--stacks: ${missing} has no stack config file (${configFile(missing)})`);
 
@@ -152,6 +163,9 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
 
   const display = new ProgressDisplay(io.progress, `fleet ${args.command}`, views);
   display.start();
+  if (!args.stacks && configs.orgStacks.length > 0) {
+    display.notice(`fleet: --all leaves out the org stack(s) ${configs.orgStacks.join(", ")} (role org): run them on their own, e.g. npm run pulumi -- up --stack ${configs.orgStacks[0]}`);
+  }
   for (const v of views) if (v.state === "skipped") display.changed(v, true);
 
   /** The runs going on: stack -> its run id (to kill its processes) and the abort that cancels its CLI. */

@@ -9,6 +9,11 @@
 import { readFileSync } from "node:fs";
 import type { ClientConfig } from "pg";
 
+/** The pgpass module (node-postgres's own dependency, pinned in package.json): libpq's PGPASSFILE / ~/.pgpass rules. */
+type PgPass = (connection: { host: string; port: number; database: string; user: string }, found: (password?: string) => void) => void;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the module ships no types
+const pgpass: PgPass = require("pgpass");
+
 /** The table Pulumi's backend uses unless the URL says `table=`. */
 export const DEFAULT_STATE_TABLE = "pulumi_state";
 
@@ -23,6 +28,11 @@ export interface PostgresBackend {
 }
 
 const SQL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The password of `connection` from the pgpass file; none found resolves undefined (node-postgres then sends none). */
+function pgpassPassword(connection: Parameters<PgPass>[0]): () => Promise<string> {
+  return () => new Promise<string | undefined>((found) => pgpass(connection, found)) as Promise<string>;
+}
 
 /**
  * The PostgreSQL backend a `postgres://` URL names, checked: undefined for another kind of backend. Every mistake is
@@ -61,8 +71,10 @@ export function postgresBackend(url: string, env: NodeJS.ProcessEnv = process.en
   const database = decodeURIComponent(u.pathname.replace(/^\//, "")) || env.PGDATABASE || user;
   const port = Number(u.port || env.PGPORT || 5432);
   return {
-    // No password here: node-postgres reads it from PGPASSFILE (or ~/.pgpass), as the CLI's driver does.
-    client: { host, port, user, database, ssl: { ca, rejectUnauthorized: true, ...(sslmode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}) }, application_name: "edge-security fleet", connectionTimeoutMillis: 15_000, keepAlive: true },
+    // No password here: it is read from PGPASSFILE (or ~/.pgpass) when the server asks, as the CLI's driver does.
+    // node-postgres would read that file by itself, but prints a deprecation warning on every runner (the support
+    // goes in pg 9): the same module, called here.
+    client: { host, port, user, database, password: pgpassPassword({ host, port, database, user }), ssl: { ca, rejectUnauthorized: true, ...(sslmode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}) }, application_name: "edge-security fleet", connectionTimeoutMillis: 15_000, keepAlive: true },
     table,
     display: `postgres://${user}@${host}:${port}/${database}`,
   };

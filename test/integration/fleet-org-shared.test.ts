@@ -94,8 +94,16 @@ describe("the org stack and connected node stacks in a shared PostgreSQL state b
     keep(expectOk(await org.cli("up")));
     const { roots, nodeCas } = org.outputs();
 
-    const second = keep(await fleet.run(["up", "--stacks", NODES.join(","), "--json"]));
+    // `--all` now that the org stack's config file is in the folder: the nodes only, the org left to its operator.
+    const second = keep(await fleet.run(["up", "--all", "--json"]));
     expect(second.status, second.stderr).toBe(0);
+    expect(second.report!.nodes.map((n) => n.stack)).toEqual(NODES);
+    expect(second.stderr).toContain("fleet: --all leaves out the org stack(s) org (role org)");
+    // The fleet reads the backend's password from the PGPASSFILE itself (node-postgres's own reading warns on every run).
+    expect(second.stderr).not.toContain("DeprecationWarning");
+    const status = await fleet.run(["status", "--json"]);
+    expect(status.status, status.stderr).toBe(0);
+    expect((JSON.parse(status.stdout) as { nodes: { stack: string }[] }).nodes.map((n) => n.stack)).toEqual(NODES);
     const rootFile = join(root, "org-root.pem");
     writeFileSync(rootFile, roots);
     for (const stack of NODES) {
