@@ -41,8 +41,9 @@ const VARIANTS: Variant[] = [
 ];
 
 let dbCount = 0;
-/** The S3 rows' name in the table. */
+/** The S3 rows' name in the table; the floor also runs on a bucket without the fsync rule, to see what it costs. */
 const S3_NAME = "s3, SeaweedFS (fsync on)";
+const S3_NO_FSYNC_NAME = "s3, SeaweedFS, fsync off";
 
 /** What one row measured: the run, and the server's CPU seconds and megabytes written over it. */
 interface Measured {
@@ -75,9 +76,9 @@ async function measureOn(server: StateBackendServer | undefined, node: TestNode,
 let bucketCount = 0;
 
 /** A fresh bucket on `s3` for `node`'s state (a row of its own, as a database per PostgreSQL row). */
-async function prepareBucket(s3: S3Server, node: TestNode): Promise<void> {
+async function prepareBucket(s3: S3Server, node: TestNode, fsync = true): Promise<void> {
   const bucket = `state-${++bucketCount}`;
-  await s3.createBucket(bucket);
+  await s3.createBucket(bucket, { fsync });
   node.backendEnv = s3.env(bucket);
 }
 
@@ -120,12 +121,12 @@ run(async () => {
         row(floorWhat, variant.name, await measureOn(server, node, variant), file.result);
         console.error(`measured ${variant.name} (load average ${loadavg()[0].toFixed(1)})`);
       }
-      if (s3) {
+      for (const [name, fsync] of s3 ? ([[S3_NAME, true], [S3_NO_FSYNC_NAME, false]] as const) : []) {
         const node = floorNode(count, inputBytes);
         nodes.push(node);
-        await prepareBucket(s3, node);
-        row(floorWhat, S3_NAME, await measureOnS3(s3, node), file.result);
-        console.error(`measured ${S3_NAME} (load average ${loadavg()[0].toFixed(1)})`);
+        await prepareBucket(s3!, node, fsync);
+        row(floorWhat, name, await measureOnS3(s3!, node), file.result);
+        console.error(`measured ${name} (load average ${loadavg()[0].toFixed(1)})`);
       }
     } finally {
       for (const n of nodes) n.cleanup();

@@ -162,9 +162,10 @@ export class S3Server {
    * A bucket for one backend (a database-like use: one per benchmark row), with the durable writes SeaweedFS
    * offers: the filer's path rule `fsync` on the bucket, under which the volume server fsyncs each object's data
    * (in batches that the write waits for) and the filer writes the object's entry to its store (embedded LevelDB)
-   * with a synced write. Without the rule both are left to the page cache.
+   * with a synced write. Without the rule both are left to the page cache: `fsync: false` makes such a bucket, for
+   * the benchmark's comparison only (a server crash could lose the last checkpoints written).
    */
-  async createBucket(name: string): Promise<void> {
+  async createBucket(name: string, opts: { fsync?: boolean } = {}): Promise<void> {
     // Right after start the filer may not have registered with the master yet: retry for a while.
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -176,6 +177,7 @@ export class S3Server {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+    if (opts.fsync === false) return;
     const out = await this.shell([`fs.configure -locationPrefix=/buckets/${name}/ -fsync=true -apply`]);
     if (!/"fsync":\s*true/.test(out)) throw new Error(`fs.configure did not set fsync on /buckets/${name}/: ${out.trim().slice(-300)}`);
   }
