@@ -1,19 +1,24 @@
 // Benchmark (not a test): the same programs on the state backends a fleet can share, in one run on one machine:
 // `file://` (the floor: a local folder), Pulumi's `postgres://` backend on a database left as Pulumi makes it, and on
 // a database prepared as docs/state-backend.md says (components/fleet/state-backend.ts prepareSql), plus variants
-// that each change one thing, to find where the PostgreSQL backend's time goes. The PostgreSQL server is a private
-// loopback cluster with durable commits (fsync on), TLS and scram, as in production (test/support/state-backend-server.ts).
+// that each change one thing, to find where the PostgreSQL backend's time goes, and Pulumi's `s3://` backend on an
+// S3-compatible server. The PostgreSQL server is a private loopback cluster with durable commits (fsync on), TLS and
+// scram, as in production (test/support/state-backend-server.ts); the S3 server a private loopback SeaweedFS with
+// fsync on the bucket, TLS and an access key (test/support/s3-server.ts; built on first use, many minutes).
 // Each row: a cold `up` and a no-op `preview` (median of PREVIEW_RUNS), their ratio to `file://`, and the CPU
-// seconds the PostgreSQL server spent and the WAL it wrote during the row.
+// seconds the server spent and what it wrote during the row (PostgreSQL: its WAL; SeaweedFS: the bytes its process
+// wrote to disk, /proc/<pid>/io write_bytes).
 //   BENCH_BACKEND_FLOOR=100     do-nothing dynamic resources, each with BENCH_BACKEND_INPUT_BYTES (4096) of input
 //   BENCH_BACKEND_SERVICES=20   a real node with every concern and that many services (0: skip it)
 //   BENCH_BACKEND_VARIANTS=...  the floor's PostgreSQL variants (default: all of them)
+//   BENCH_BACKEND_S3=0          skip the S3 rows (default: on; the first run builds SeaweedFS)
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { FullNode } from "../test/support/full-node";
 import type { TestNode } from "../test/support/harness";
 import { ensureSharedPostgres, sql, stopSharedPostgres } from "../test/support/postgres-server";
+import { S3Server } from "../test/support/s3-server";
 import { StateBackendServer } from "../test/support/state-backend-server";
 import { floorNode, markdownTable, PREVIEW_RUNS, ratio, run, sizes, upAndPreview, UpAndPreview } from "./measure";
 
@@ -36,6 +41,16 @@ const VARIANTS: Variant[] = [
 ];
 
 let dbCount = 0;
+/** The S3 rows' name in the table; the floor also runs on a bucket without the fsync rule, to see what it costs. */
+const S3_NAME = "s3, SeaweedFS (fsync on)";
+const S3_NO_FSYNC_NAME = "s3, SeaweedFS, fsync off";
+
+/** What one row measured: the run, and the server's CPU seconds and megabytes written over it. */
+interface Measured {
+  result: UpAndPreview;
+  cpu: number;
+  writtenMb: number;
+}
 
 /** A fresh database for `variant`, set up as it says; `node` will keep its state there. */
 async function prepareDatabase(server: StateBackendServer, node: TestNode, variant: Variant): Promise<void> {
@@ -50,27 +65,46 @@ async function prepareDatabase(server: StateBackendServer, node: TestNode, varia
 }
 
 /** upAndPreview on `node`'s backend (prepared already), with the server's CPU time and WAL over the run. */
-async function measureOn(server: StateBackendServer | undefined, node: TestNode, variant?: Variant): Promise<{ result: UpAndPreview; cpu: number; walMb: number }> {
-  if (!server || !variant) return { result: await upAndPreview(node), cpu: 0, walMb: 0 };
+async function measureOn(server: StateBackendServer | undefined, node: TestNode, variant?: Variant): Promise<Measured> {
+  if (!server || !variant) return { result: await upAndPreview(node), cpu: 0, writtenMb: 0 };
   const lsn = async () => Number(await sql(server.admin(), "SELECT pg_current_wal_lsn() - '0/0'"));
   const [cpu0, wal0] = [server.serverCpuSeconds(), await lsn()];
   const result = await upAndPreview(node, variant.env ?? {});
-  return { result, cpu: server.serverCpuSeconds() - cpu0, walMb: ((await lsn()) - wal0) / 1e6 };
+  return { result, cpu: server.serverCpuSeconds() - cpu0, writtenMb: ((await lsn()) - wal0) / 1e6 };
+}
+
+let bucketCount = 0;
+
+/** A fresh bucket on `s3` for `node`'s state (a row of its own, as a database per PostgreSQL row). */
+async function prepareBucket(s3: S3Server, node: TestNode, fsync = true): Promise<void> {
+  const bucket = `state-${++bucketCount}`;
+  await s3.createBucket(bucket, { fsync });
+  node.backendEnv = s3.env(bucket);
+}
+
+/** upAndPreview on `node`'s S3 bucket (prepared already), with SeaweedFS's CPU time and disk writes over the run. */
+async function measureOnS3(s3: S3Server, node: TestNode): Promise<Measured> {
+  const [cpu0, written0] = [s3.serverCpuSeconds(), s3.serverWrittenBytes()];
+  const result = await upAndPreview(node);
+  return { result, cpu: s3.serverCpuSeconds() - cpu0, writtenMb: (s3.serverWrittenBytes() - written0) / 1e6 };
 }
 
 run(async () => {
   const root = mkdtempSync(join(tmpdir(), "edge-bench-backend-"));
   chmodSync(root, 0o755);
   const server = new StateBackendServer(root);
+  const withS3 = process.env.BENCH_BACKEND_S3 !== "0";
+  const s3 = withS3 ? new S3Server(join(root, "s3")) : undefined;
   const rows: string[][] = [];
   try {
     await server.start();
+    await s3?.start();
     const [count] = sizes("BENCH_BACKEND_FLOOR", "100");
     const inputBytes = Number(process.env.BENCH_BACKEND_INPUT_BYTES ?? 4096);
     const wanted = process.env.BENCH_BACKEND_VARIANTS?.split(",").map(Number);
     const variants = VARIANTS.filter((_, i) => !wanted || wanted.includes(i));
-    const row = (what: string, backend: string, m: { result: UpAndPreview; cpu: number; walMb: number }, base: UpAndPreview) =>
-      rows.push([what, backend, String(m.result.resources), m.result.up.toFixed(1), ratio(m.result.up, base.up), m.result.preview.toFixed(1), ratio(m.result.preview, base.preview), m.cpu.toFixed(1), m.walMb.toFixed(0)]);
+    const row = (what: string, backend: string, m: Measured, base: UpAndPreview) =>
+      rows.push([what, backend, String(m.result.resources), m.result.up.toFixed(1), ratio(m.result.up, base.up), m.result.preview.toFixed(1), ratio(m.result.preview, base.preview), m.cpu.toFixed(1), m.writtenMb.toFixed(0)]);
 
     // The floor: `count` do-nothing resources with `inputBytes` of input each.
     const floorWhat = `floor, ${count} resources x ${inputBytes} B`;
@@ -87,6 +121,13 @@ run(async () => {
         row(floorWhat, variant.name, await measureOn(server, node, variant), file.result);
         console.error(`measured ${variant.name} (load average ${loadavg()[0].toFixed(1)})`);
       }
+      for (const [name, fsync] of s3 ? ([[S3_NAME, true], [S3_NO_FSYNC_NAME, false]] as const) : []) {
+        const node = floorNode(count, inputBytes);
+        nodes.push(node);
+        await prepareBucket(s3!, node, fsync);
+        row(floorWhat, name, await measureOnS3(s3!, node), file.result);
+        console.error(`measured ${name} (load average ${loadavg()[0].toFixed(1)})`);
+      }
     } finally {
       for (const n of nodes) n.cleanup();
     }
@@ -96,16 +137,18 @@ run(async () => {
     if (services > 0) {
       await ensureSharedPostgres();
       let base: UpAndPreview | undefined;
-      for (const variant of [undefined, VARIANTS[1], VARIANTS[0]]) {
+      for (const variant of [undefined, VARIANTS[1], VARIANTS[0], ...(s3 ? ["s3" as const] : [])]) {
         const full = new FullNode(`bench-backend-${services}`, services - 1);
+        const name = variant === "s3" ? S3_NAME : (variant?.name ?? "file://");
         try {
-          // The stack is made in the backend by start() (its secret config), so the database comes first.
-          if (variant) await prepareDatabase(server, full.node, variant);
+          // The stack is made in the backend by start() (its secret config), so the database or bucket comes first.
+          if (variant === "s3") await prepareBucket(s3!, full.node);
+          else if (variant) await prepareDatabase(server, full.node, variant);
           await full.start();
-          const m = variant ? await measureOn(server, full.node, variant) : await measureOn(undefined, full.node);
+          const m = variant === "s3" ? await measureOnS3(s3!, full.node) : variant ? await measureOn(server, full.node, variant) : await measureOn(undefined, full.node);
           base ??= m.result;
-          row(`node, every concern, ${services} services`, variant?.name ?? "file://", m, base);
-          console.error(`measured the node on ${variant?.name ?? "file://"} (load average ${loadavg()[0].toFixed(1)})`);
+          row(`node, every concern, ${services} services`, name, m, base);
+          console.error(`measured the node on ${name} (load average ${loadavg()[0].toFixed(1)})`);
         } finally {
           await full.stop();
         }
@@ -113,13 +156,14 @@ run(async () => {
       await stopSharedPostgres();
     }
   } finally {
+    await s3?.stop();
     await server.stop();
     rmSync(root, { recursive: true, force: true });
   }
   console.log(
     [
-      `State backends, the same programs in one run (no-op preview: median of ${PREVIEW_RUNS}; PostgreSQL 15 on loopback with fsync, TLS, scram; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
-      ...markdownTable(["program", "backend", "resources", "cold up (s)", "up ratio to file", "no-op preview (s)", "preview ratio to file", "server CPU (s)", "WAL (MB)"], rows),
+      `State backends, the same programs in one run (no-op preview: median of ${PREVIEW_RUNS}; PostgreSQL 15 on loopback with fsync, TLS, scram${s3 ? "; SeaweedFS on loopback with fsync, TLS, an access key" : ""}; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}):`,
+      ...markdownTable(["program", "backend", "resources", "cold up (s)", "up ratio to file", "no-op preview (s)", "preview ratio to file", "server CPU (s)", "server writes (MB)"], rows),
     ].join("\n"),
   );
 });

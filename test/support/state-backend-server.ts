@@ -2,7 +2,7 @@
 // cluster with durable commits (fsync on, unlike the tests' throw-away clusters), TLS with a certificate from a
 // CA made here, scram-sha-256 for every login, a database and a role of its own for the state, the password in a
 // PGPASSFILE. `env()` is what a runner needs: PULUMI_BACKEND_URL without a password, PGPASSFILE.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { scramSha256Verifier } from "../../components/databases/postgres";
 import { prepareSql } from "../../components/fleet/state-backend";
 import { freePort } from "./harness";
+import { loopbackTls } from "./loopback-tls";
 import { PgTarget, sql } from "./postgres-server";
 
 const exec = promisify(execFile);
@@ -54,13 +55,8 @@ export class StateBackendServer {
     const ids = postgresIds();
     chownSync(this.pg, ...ids);
     // The CA and the server's certificate (CN and SAN 127.0.0.1: the runners verify the name, sslmode=verify-full).
-    const ca = (f: string) => join(this.clientDir, f);
+    loopbackTls(this.clientDir, this.pg, "state backend test CA");
     const srv = (f: string) => join(this.pg, f);
-    const ssl = (...args: string[]) => execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"] });
-    ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=state backend test CA", "-keyout", ca("ca.key"), "-out", ca("ca.pem"));
-    ssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", srv("server.key"), "-out", srv("server.csr"));
-    writeFileSync(srv("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-    ssl("x509", "-req", "-in", srv("server.csr"), "-CA", ca("ca.pem"), "-CAkey", ca("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", srv("ext.cnf"), "-out", srv("server.crt"));
     for (const f of ["server.key", "server.crt"]) {
       chownSync(srv(f), ...ids);
       chmodSync(srv(f), 0o600);
