@@ -17,9 +17,25 @@ describe("postgresBackend", () => {
   it("builds node-postgres settings with verified TLS and no password", () => {
     const b = postgresBackend(url(`sslmode=verify-full&sslrootcert=${ca}&table=fleet_state`), {})!;
     expect(b.client).toMatchObject({ host: "db.example", port: 5433, user: "pulumi", database: "state", ssl: { rejectUnauthorized: true } });
-    expect(b.client.password).toBeUndefined();
     expect(b.table).toBe("fleet_state");
     expect(b.display).toBe("postgres://pulumi@db.example:5433/state");
+  });
+
+  it("reads the password from the PGPASSFILE when the server asks, the entry matching host, port, database and user", async () => {
+    const b = postgresBackend(url(`sslmode=verify-full&sslrootcert=${ca}`), {})!;
+    const other = postgresBackend(`postgres://someone@db.example:5433/state?sslmode=verify-full&sslrootcert=${ca}`, {})!;
+    const file = join(mkdtempSync(join(tmpdir(), "edge-pgpass-")), "pgpass");
+    writeFileSync(file, "db.example:5432:state:pulumi:wrong-port\ndb.example:5433:state:pulumi:s3cret\n", { mode: 0o600 });
+    const saved = process.env.PGPASSFILE;
+    process.env.PGPASSFILE = file;
+    try {
+      const password = b.client.password as () => Promise<string | undefined>;
+      expect(await password()).toBe("s3cret");
+      expect(await (other.client.password as () => Promise<string | undefined>)()).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.PGPASSFILE;
+      else process.env.PGPASSFILE = saved;
+    }
   });
 
   it("takes libpq's environment where the URL is silent", () => {
