@@ -2,7 +2,7 @@
 // defaults that leave a node without an org exactly as it was.
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseNodeConfig } from "../node-config";
-import { OrgConfigError, parseOrgConfig, trustedGenerations } from "./config";
+import { hasOrgRole, OrgConfigError, parseOrgConfig, trustedGenerations } from "./config";
 
 const orgError = (raw: unknown): string => {
   try {
@@ -77,5 +77,15 @@ describe("node link to the org", () => {
     expect(nodeError({ source: "org", org: { stack: "org" }, trusted: [1, 1] })).toBe("edge-security:pki.ca.trusted: lists a generation twice");
     expect(nodeError({ generation: 2 })).toBe('edge-security:pki.ca.generation: applies to a node CA signed by the org (pki.ca.source "org") only');
     expect(nodeError({ source: "org", org: { stack: "org" }, generation: 0 })).toBe("edge-security:pki.ca.generation: must be 1 or more");
+  });
+});
+
+describe("hasOrgRole", () => {
+  it("tells an org stack's config file from a node's, and names a file that is not YAML in one line", () => {
+    expect(hasOrgRole("config:\n  edge-security:role: org\n", "Pulumi.org.yaml")).toBe(true);
+    expect(hasOrgRole("config:\n  edge-security:role: node\n", "Pulumi.a.yaml")).toBe(false);
+    expect(hasOrgRole("config:\n  edge-security:services: []\n", "Pulumi.b.yaml")).toBe(false);
+    expect(hasOrgRole("", "Pulumi.empty.yaml")).toBe(false);
+    expect(() => hasOrgRole("config: [\n", "stacks/Pulumi.bad.yaml")).toThrow(/^stacks\/Pulumi\.bad\.yaml: not valid YAML \([^\n]*\)$/);
   });
 });

@@ -1,6 +1,7 @@
 // The fleet's configuration: the org stack's (`edge-security:role: org`, `edge-security:org`) and the node stack's
 // link to it (`edge-security:pki.ca.org`, `generation`, `trusted`). Schemas, defaults, one-line errors. No Pulumi.
 import { isIP } from "node:net";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { KEY_TYPES } from "../pki/key-types";
 
@@ -147,4 +148,18 @@ export function parseOrgConfig(raw: unknown): OrgConfig {
     seen.add(n.name);
   });
   return parsed.data;
+}
+
+/**
+ * Whether a stack config file's text gives its stack the org role (the fleet's `--all` leaves such stacks to their
+ * own operator). `file` names the file in the one-line error for text that is not YAML.
+ */
+export function hasOrgRole(text: string, file: string): boolean {
+  let parsed: { config?: Record<string, unknown> } | null;
+  try {
+    parsed = parseYaml(text) as typeof parsed;
+  } catch (err) {
+    throw new OrgConfigError(`${file}: not valid YAML (${String((err as Error).message).split("\n")[0]})`);
+  }
+  return parsed?.config?.["edge-security:role"] === "org";
 }

@@ -9,10 +9,10 @@ import { setTimeout } from "node:timers/promises";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
-import { parse as parseYaml } from "yaml";
 import { backendDir, backendUrl, openProjectStack, projectPulumiCommand, PROJECT_ROOT, requirePassphrase } from "../../bin/automation";
 import { killOrphansOf, killRun, newRunId, stackMarker } from "../../bin/run-processes";
 import { FleetArgs, FleetCommand, FleetUsageError } from "./args";
+import { hasOrgRole } from "./config";
 import { changeCount, failureLines, NodeView, oneLineError, policyViolation, summaryTable } from "./format";
 import { configDigest, convergedNodes, settingsDigest, Journal, journalDir, NodeRecord, readJournal, writeJournal } from "./journal";
 import { ProgressDisplay, ProgressStream } from "./progress";
@@ -43,8 +43,11 @@ const KEPT_LOG_RUNS = 5;
 
 /** Whether a stack's config file gives it the org role (the org stack is the org's to run, with its own passphrase). */
 function isOrgStack(file: string): boolean {
-  const parsed = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  return parsed.config?.["edge-security:role"] === "org";
+  try {
+    return hasOrgRole(readFileSync(file, "utf8"), file);
+  } catch (err) {
+    throw new FleetUsageError((err as Error).message.split("\n")[0]);
+  }
 }
 
 /**
