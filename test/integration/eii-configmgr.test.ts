@@ -31,12 +31,24 @@ interface Run {
 }
 
 /** Runs a program with exactly `env` (and PATH): nothing of the test's own environment leaks in. */
-function run(file: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Run> {
+function runOnce(file: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<Run & { signal?: string }> {
   return new Promise((done) =>
     execFile(file, args, { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, encoding: "utf8", timeout: timeoutMs }, (err, stdout, stderr) =>
-      done({ status: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+      done({ status: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr, signal: err?.signal ?? undefined }),
     ),
   );
+}
+
+/**
+ * runOnce, with one more try when EII's own library aborts (glibc "double free detected", SIGABRT): seen once in a
+ * CI run (2026-12-07) in EII's unmodified C/C++ code, not reproduced in the runs before or after it; the probe's
+ * source already avoids cfgmgr_destroy() for an upstream use-after-free. A second abort in a row fails the test.
+ */
+async function run(file: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Run> {
+  const first = await runOnce(file, args, env, timeoutMs);
+  if (first.signal !== "SIGABRT" || !/double free|free\(\)|corrupted/.test(first.stderr)) return first;
+  console.warn(`${file.split("/").pop()} aborted in EII's library (${first.stderr.trim().split("\n").at(-1)}); trying once more`);
+  return runOnce(file, args, env, timeoutMs);
 }
 
 /** The service's env file as compose's env_file reads it (KEY=VALUE lines, # comments). */
