@@ -17,7 +17,7 @@ import { changeCount, failureLines, NodeView, oneLineError, policyViolation, sum
 import { configDigest, convergedNodes, settingsDigest, Journal, journalDir, NodeRecord, readJournal, writeJournal } from "./journal";
 import { ProgressDisplay, ProgressStream } from "./progress";
 import { FleetClaims, NodeClaim, NodeRow } from "./claims";
-import { postgresBackend, StateBackendError } from "./state-backend";
+import { fleetBackend } from "./state-backend";
 
 export interface FleetReport {
   runId: string;
@@ -110,13 +110,7 @@ export async function runFleet(args: FleetArgs, io: FleetIo): Promise<FleetRepor
   const missing = stacks.find((s) => !existsSync(configFile(s)));
   if (missing !== undefined) throw new FleetUsageError(`--stacks: ${missing} has no stack config file (${configFile(missing)})`);
 
-  let shared;
-  try {
-    shared = postgresBackend(backendUrl());
-  } catch (err) {
-    if (err instanceof StateBackendError) throw new FleetUsageError(err.message);
-    throw err;
-  }
+  const shared = fleetBackend(backendUrl());
 
   // The journal lives beside the state: in the file backend's folder, else in the project's .state folder.
   const dir = journalDir(backendDir() ?? join(projectDir, ".state"), projectDir);

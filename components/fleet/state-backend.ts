@@ -8,6 +8,7 @@
 //  - the connection the fleet runners share their claims over (claims.ts), built from the same URL.
 import { readFileSync } from "node:fs";
 import type { ClientConfig } from "pg";
+import { FleetUsageError } from "./args";
 
 /** The pgpass module (node-postgres's own dependency, pinned in package.json): libpq's PGPASSFILE / ~/.pgpass rules. */
 type PgPass = (connection: { host: string; port: number; database: string; user: string }, found: (password?: string) => void) => void;
@@ -94,4 +95,14 @@ export function prepareSql(table = DEFAULT_STATE_TABLE): string[] {
     // run's time compressing those values; lz4 does the same in a fraction (docs/state-backend.md).
     `ALTER TABLE ${table} ALTER COLUMN data SET COMPRESSION lz4`,
   ];
+}
+
+/** postgresBackend for a fleet command: a mistake in the URL is the command's usage error (one line, exit status 2). */
+export function fleetBackend(url: string): PostgresBackend | undefined {
+  try {
+    return postgresBackend(url);
+  } catch (err) {
+    if (err instanceof StateBackendError) throw new FleetUsageError(err.message);
+    throw err;
+  }
 }

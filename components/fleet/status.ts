@@ -10,7 +10,7 @@ import { fleetStatus, StatusRow } from "./claims";
 import { formatDuration } from "./format";
 import { journalDir, readJournal } from "./journal";
 import { stackConfigs } from "./runner";
-import { postgresBackend, StateBackendError } from "./state-backend";
+import { fleetBackend } from "./state-backend";
 
 export interface FleetStatus {
   backend: "shared" | "file";
@@ -27,13 +27,7 @@ export async function readFleetStatus(argv: string[]): Promise<{ status: FleetSt
   }
   const projectDir = resolve(values.cwd ?? PROJECT_ROOT);
   const configs = await stackConfigs(projectDir);
-  let shared;
-  try {
-    shared = postgresBackend(backendUrl());
-  } catch (err) {
-    if (err instanceof StateBackendError) throw new FleetUsageError(err.message);
-    throw err;
-  }
+  const shared = fleetBackend(backendUrl());
   if (shared) {
     const { run, nodes } = await fleetStatus(shared, configs.project, configs.stacks);
     return { json: values.json ?? false, status: { backend: "shared", run: run && { ...run, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null }, nodes } };
