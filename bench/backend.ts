@@ -11,6 +11,8 @@
 //   BENCH_BACKEND_FLOOR=100     do-nothing dynamic resources, each with BENCH_BACKEND_INPUT_BYTES (4096) of input
 //   BENCH_BACKEND_SERVICES=20   a real node with every concern and that many services (0: skip it)
 //   BENCH_BACKEND_VARIANTS=...  the floor's PostgreSQL variants (default: all of them)
+//   BENCH_BACKEND_NODE_ROWS=... the node's rows after file:// (indexes from 1; default: all of them)
+//   BENCH_BACKEND_REPEAT=1      rounds of the node's rows (each against its round's file://), then their medians
 //   BENCH_BACKEND_S3=0          skip the S3 rows (default: on; the first run builds SeaweedFS)
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -20,7 +22,7 @@ import type { TestNode } from "../test/support/harness";
 import { ensureSharedPostgres, sql, stopSharedPostgres } from "../test/support/postgres-server";
 import { S3Server } from "../test/support/s3-server";
 import { StateBackendServer } from "../test/support/state-backend-server";
-import { floorNode, markdownTable, PREVIEW_RUNS, ratio, run, sizes, upAndPreview, UpAndPreview } from "./measure";
+import { floorNode, markdownTable, median, PREVIEW_RUNS, ratio, run, sizes, upAndPreview, UpAndPreview } from "./measure";
 
 interface Variant {
   name: string;
@@ -38,12 +40,17 @@ const VARIANTS: Variant[] = [
   { name: "postgres, uncompressed values (STORAGE EXTERNAL)", prepared: false, setup: () => ["ALTER TABLE pulumi_state ALTER COLUMN data SET STORAGE EXTERNAL"] },
   { name: "postgres, prepared, synchronous_commit off", prepared: true, setup: (db) => [`ALTER DATABASE ${db} SET synchronous_commit = off`] },
   { name: "postgres, Pulumi's table, client gzip", prepared: false, env: { PULUMI_DIY_BACKEND_GZIP: "true" } },
+  { name: "postgres, prepared, CLI zstd", prepared: true, env: { PULUMI_DIY_BACKEND_ZSTD: "true" } },
+  { name: "postgres, prepared, CLI zstd, column not compressed", prepared: true, env: { PULUMI_DIY_BACKEND_ZSTD: "true" }, setup: () => ["ALTER TABLE pulumi_state ALTER COLUMN data SET STORAGE EXTERNAL"] },
 ];
+/** The CLI compresses each checkpoint with zstd (Pulumi's DIY backend, `.json.zst` objects). */
+const ZSTD = { PULUMI_DIY_BACKEND_ZSTD: "true" };
 
 let dbCount = 0;
 /** The S3 rows' name in the table; the floor also runs on a bucket without the fsync rule, to see what it costs. */
 const S3_NAME = "s3, SeaweedFS (fsync on)";
 const S3_NO_FSYNC_NAME = "s3, SeaweedFS, fsync off";
+const S3_ZSTD_NAME = "s3, SeaweedFS (fsync on), CLI zstd";
 
 /** What one row measured: the run, and the server's CPU seconds and megabytes written over it. */
 interface Measured {
@@ -83,9 +90,9 @@ async function prepareBucket(s3: S3Server, node: TestNode, fsync = true): Promis
 }
 
 /** upAndPreview on `node`'s S3 bucket (prepared already), with SeaweedFS's CPU time and disk writes over the run. */
-async function measureOnS3(s3: S3Server, node: TestNode): Promise<Measured> {
+async function measureOnS3(s3: S3Server, node: TestNode, env: Record<string, string> = {}): Promise<Measured> {
   const [cpu0, written0] = [s3.serverCpuSeconds(), s3.serverWrittenBytes()];
-  const result = await upAndPreview(node);
+  const result = await upAndPreview(node, env);
   return { result, cpu: s3.serverCpuSeconds() - cpu0, writtenMb: (s3.serverWrittenBytes() - written0) / 1e6 };
 }
 
@@ -136,21 +143,48 @@ run(async () => {
     const [services] = sizes("BENCH_BACKEND_SERVICES", "20");
     if (services > 0) {
       await ensureSharedPostgres();
-      let base: UpAndPreview | undefined;
-      for (const variant of [undefined, VARIANTS[1], VARIANTS[0], ...(s3 ? ["s3" as const] : [])]) {
-        const full = new FullNode(`bench-backend-${services}`, services - 1);
-        const name = variant === "s3" ? S3_NAME : (variant?.name ?? "file://");
-        try {
-          // The stack is made in the backend by start() (its secret config), so the database or bucket comes first.
-          if (variant === "s3") await prepareBucket(s3!, full.node);
-          else if (variant) await prepareDatabase(server, full.node, variant);
-          await full.start();
-          const m = variant === "s3" ? await measureOnS3(s3!, full.node) : variant ? await measureOn(server, full.node, variant) : await measureOn(undefined, full.node);
-          base ??= m.result;
-          row(`node, every concern, ${services} services`, name, m, base);
-          console.error(`measured the node on ${name} (load average ${loadavg()[0].toFixed(1)})`);
-        } finally {
-          await full.stop();
+      // The node's rows: file:// first (the base), then BENCH_BACKEND_NODE_ROWS (default: the recommended and the
+      // default database, S3, and each with the CLI's zstd).
+      type NodeRow = { name: string; variant?: Variant; s3?: true; env?: Record<string, string> };
+      const nodeRows: NodeRow[] = [
+        { name: "file://" },
+        { name: VARIANTS[1].name, variant: VARIANTS[1] },
+        { name: VARIANTS[0].name, variant: VARIANTS[0] },
+        { name: VARIANTS[5].name, variant: VARIANTS[5] },
+        { name: VARIANTS[6].name, variant: VARIANTS[6] },
+        ...(s3 ? [{ name: S3_NAME, s3: true as const }, { name: S3_ZSTD_NAME, s3: true as const, env: ZSTD }] : []),
+      ];
+      const wantedNodeRows = process.env.BENCH_BACKEND_NODE_ROWS?.split(",").map(Number);
+      const selected = nodeRows.filter((_, i) => i === 0 || !wantedNodeRows || wantedNodeRows.includes(i));
+      // BENCH_BACKEND_REPEAT rounds, each every selected row in turn against that round's file://; then the
+      // median of each row's rounds (one cold up varies by more than the differences looked for).
+      const rounds = Number(process.env.BENCH_BACKEND_REPEAT ?? 1);
+      const ups = new Map<string, { up: number; ratio: number; preview: number; previewRatio: number; cpu: number; mb: number; resources: number }[]>();
+      const what = `node, every concern, ${services} services`;
+      for (let round = 1; round <= rounds; round++) {
+        let base: UpAndPreview | undefined;
+        for (const nodeRow of selected) {
+          const full = new FullNode(`bench-backend-${services}`, services - 1);
+          try {
+            // The stack is made in the backend by start() (its secret config), so the database or bucket comes first.
+            if (nodeRow.s3) await prepareBucket(s3!, full.node);
+            else if (nodeRow.variant) await prepareDatabase(server, full.node, nodeRow.variant);
+            await full.start();
+            const m = nodeRow.s3 ? await measureOnS3(s3!, full.node, nodeRow.env) : await measureOn(nodeRow.variant ? server : undefined, full.node, nodeRow.variant);
+            base ??= m.result;
+            row(rounds > 1 ? `${what}, round ${round}` : what, nodeRow.name, m, base);
+            const r = m.result;
+            ups.set(nodeRow.name, [...(ups.get(nodeRow.name) ?? []), { up: r.up, ratio: r.up / base.up, preview: r.preview, previewRatio: r.preview / base.preview, cpu: m.cpu, mb: m.writtenMb, resources: r.resources }]);
+            console.error(`measured the node on ${nodeRow.name}, round ${round} (load average ${loadavg()[0].toFixed(1)})`);
+          } finally {
+            await full.stop();
+          }
+        }
+      }
+      if (rounds > 1) {
+        for (const [name, all] of ups) {
+          const med = (f: (x: (typeof all)[number]) => number) => median(all.map(f));
+          rows.push([`${what}, median of ${rounds}`, name, String(all[0].resources), med((x) => x.up).toFixed(1), med((x) => x.ratio).toFixed(2), med((x) => x.preview).toFixed(1), med((x) => x.previewRatio).toFixed(2), med((x) => x.cpu).toFixed(1), med((x) => x.mb).toFixed(0)]);
         }
       }
       await stopSharedPostgres();

@@ -89,7 +89,7 @@ export async function upAndPreview(node: TestNode, env: Record<string, string> =
   return { up: upSeconds, preview: median(previews), resources: (up as RunResult).changeSummary.create ?? 0 };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

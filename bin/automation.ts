@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { delimiter, join, resolve } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { sharedBackendCliEnv } from "../components/fleet/state-backend";
 import { edgeNodeProgram } from "../program";
 import { RUN_ID_VARIABLE } from "./run-processes";
 
@@ -43,6 +44,8 @@ export function cliEnv(runId: string): Record<string, string> {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_HOME: process.env.PULUMI_HOME ?? join(TOOLS, "pulumi-home"),
     PULUMI_BACKEND_URL: backend,
+    // A shared backend's settings the operator left unset (checkpoints compressed by the CLI: state-backend.ts).
+    ...sharedBackendCliEnv(backend),
     // Dynamic providers load the TypeScript clients at run time: every Node process the CLI starts
     // (Pulumi's own dynamic-provider launcher included) preloads tsx.
     // run-guard.js ends each of them when the runner dies (see run-processes.ts).

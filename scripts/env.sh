@@ -10,7 +10,14 @@ export PULUMI_HOME="${PULUMI_HOME:-$EDGE_TOOLS/pulumi-home}"
 # ?metadata=skip: no fileblob `.attrs` sidecars, which are rewritten in place and left empty (the stack then
 # unreadable, "failed to load checkpoint: EOF") by a CLI killed at the wrong moment (docs/operations.md#recovery).
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$EDGE_ROOT/.state?metadata=skip}"
-case "$PULUMI_BACKEND_URL" in postgres*) export PULUMI_DIY_BACKEND_PARALLEL="${PULUMI_DIY_BACKEND_PARALLEL:-1}" ;; esac # below 10: Pulumi's postgres backend deadlocks listing stacks on <6 cores (docs/state-backend.md)
+# A shared backend's settings, unless set (the runners apply the same rule: sharedBackendCliEnv in
+# components/fleet/state-backend.ts): checkpoints compressed by the CLI with zstd; for postgres, stacks listed one
+# read at a time (with the default 10, Pulumi's postgres backend deadlocks listing stacks on <6 cores).
+case "$PULUMI_BACKEND_URL" in
+  postgres*|s3*)
+    if [ -z "${PULUMI_DIY_BACKEND_ZSTD:-}${PULUMI_DIY_BACKEND_GZIP:-}${PULUMI_SELF_MANAGED_STATE_GZIP:-}" ]; then export PULUMI_DIY_BACKEND_ZSTD=true; fi ;;
+esac
+case "$PULUMI_BACKEND_URL" in postgres*) export PULUMI_DIY_BACKEND_PARALLEL="${PULUMI_DIY_BACKEND_PARALLEL:-1}" ;; esac
 # No NODE_OPTIONS: the CLI needs none. Pulumi.yaml gives the program tsx (`nodeargs`) and names the project's
 # dynamic-provider host (`plugins.providers`), which loads tsx itself; vitest loads it for the tests
 # (vitest.config.ts), the runner for its CLI (bin/automation.ts).

@@ -27,6 +27,7 @@ command -v etcd >/dev/null || missing+=(etcd-server)
 command -v etcdctl >/dev/null || missing+=(etcd-client)
 command -v nginx >/dev/null || missing+=(nginx-light) # the NGINX gateway (a private instance, scripts/servers/nginx.sh)
 command -v wrk >/dev/null || missing+=(wrk)           # the gateway benchmark's load tool
+command -v zstd >/dev/null || missing+=(zstd)         # opens the zstd checkpoints of a shared backend in the tests
 [ -x /usr/sbin/mosquitto ] && command -v mosquitto_sub >/dev/null || missing+=(mosquitto mosquitto-clients) # the message bus (scripts/servers/mosquitto.sh)
 # PostgreSQL's server binaries and psql: the tests' private clusters, and the demo's when none answers.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && command -v psql >/dev/null || missing+=(postgresql)

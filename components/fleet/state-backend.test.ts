@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { postgresBackend, prepareSql } from "./state-backend";
+import { postgresBackend, prepareSql, sharedBackendCliEnv } from "./state-backend";
 
 const ca = join(mkdtempSync(join(tmpdir(), "edge-sb-")), "ca.pem");
 writeFileSync(ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
@@ -59,5 +59,20 @@ describe("prepareSql", () => {
     expect(statements[0]).toBe("CREATE TABLE IF NOT EXISTS pulumi_state (key TEXT PRIMARY KEY, data JSON NOT NULL, updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now())");
     expect(statements).toContain("ALTER TABLE pulumi_state ALTER COLUMN data SET COMPRESSION lz4");
     expect(() => prepareSql("a b")).toThrow("table a b is not a plain lower-case SQL name");
+  });
+});
+
+describe("sharedBackendCliEnv", () => {
+  const PG = "postgres://state@db.example:5432/state?sslmode=verify-full&sslrootcert=/ca.pem";
+  it("compresses checkpoints with zstd on a shared backend, and lists a postgres backend's stacks one read at a time", () => {
+    expect(sharedBackendCliEnv(PG, {})).toEqual({ PULUMI_DIY_BACKEND_ZSTD: "true", PULUMI_DIY_BACKEND_PARALLEL: "1" });
+    expect(sharedBackendCliEnv("s3://state?region=x", {})).toEqual({ PULUMI_DIY_BACKEND_ZSTD: "true" });
+  });
+  it("leaves a file backend, and what the operator set, alone", () => {
+    expect(sharedBackendCliEnv("file:///var/lib/state?metadata=skip", {})).toEqual({});
+    expect(sharedBackendCliEnv(PG, { PULUMI_DIY_BACKEND_ZSTD: "false", PULUMI_DIY_BACKEND_PARALLEL: "4" })).toEqual({});
+    // The CLI refuses gzip and zstd together: an operator's gzip stays the only compression.
+    expect(sharedBackendCliEnv("s3://state", { PULUMI_DIY_BACKEND_GZIP: "true" })).toEqual({});
+    expect(sharedBackendCliEnv("s3://state", { PULUMI_SELF_MANAGED_STATE_GZIP: "1" })).toEqual({});
   });
 });

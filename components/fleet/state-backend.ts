@@ -97,6 +97,29 @@ export function prepareSql(table = DEFAULT_STATE_TABLE): string[] {
   ];
 }
 
+/**
+ * What the CLI is given for a shared backend (`postgres://`, `s3://`) unless the operator set it, by the runners
+ * (bin/automation.ts) and, for `npm run pulumi` and the demo, by scripts/env.sh (the same rule in shell):
+ *  - PULUMI_DIY_BACKEND_ZSTD=true: the CLI compresses each checkpoint with zstd before it sends it (`.json.zst`
+ *    objects). Every step of an `up` rewrites the whole state and its `.bak` copy in the backend; compressed, the
+ *    server handles a fifth of the bytes, and its CPU (on PostgreSQL: base64 in JSON, parsed, compressed again,
+ *    WAL-logged) was most of what a shared backend added to a node's cold `up` (docs/state-backend.md). Runners that
+ *    differ are safe: the CLI reads either form and each save converts the stack to its own.
+ *    Left alone when PULUMI_DIY_BACKEND_ZSTD or a gzip setting is set (the CLI refuses both compressions at once).
+ *  - PULUMI_DIY_BACKEND_PARALLEL=1 (postgres://): listing stacks with the default 10 parallel reads waits forever
+ *    on a machine with fewer than 6 cores (the backend's pool is 2 connections per core).
+ */
+export function sharedBackendCliEnv(url: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const postgres = /^postgres(ql)?:\/\//.test(url);
+  if (!postgres && !url.startsWith("s3://")) return {};
+  const set = (name: string) => env[name] !== undefined && env[name] !== "";
+  const compressionSet = ["PULUMI_DIY_BACKEND_ZSTD", "PULUMI_DIY_BACKEND_GZIP", "PULUMI_SELF_MANAGED_STATE_GZIP"].some(set);
+  return {
+    ...(compressionSet ? {} : { PULUMI_DIY_BACKEND_ZSTD: "true" }),
+    ...(postgres && !set("PULUMI_DIY_BACKEND_PARALLEL") ? { PULUMI_DIY_BACKEND_PARALLEL: "1" } : {}),
+  };
+}
+
 /** postgresBackend for a fleet command: a mistake in the URL is the command's usage error (one line, exit status 2). */
 export function fleetBackend(url: string): PostgresBackend | undefined {
   try {

@@ -2,10 +2,11 @@
 // cluster with durable commits (fsync on, unlike the tests' throw-away clusters), TLS with a certificate from a
 // CA made here, scram-sha-256 for every login, a database and a role of its own for the state, the password in a
 // PGPASSFILE. `env()` is what a runner needs: PULUMI_BACKEND_URL without a password, PGPASSFILE.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { scramSha256Verifier } from "../../components/databases/postgres";
 import { prepareSql } from "../../components/fleet/state-backend";
@@ -14,6 +15,18 @@ import { loopbackTls } from "./loopback-tls";
 import { PgTarget, sql } from "./postgres-server";
 
 const exec = promisify(execFile);
+
+/**
+ * An object of Pulumi's postgres backend (`data->>'data'`: base64) as a file backend would hold it: a checkpoint
+ * the CLI compressed (PULUMI_DIY_BACKEND_ZSTD, `.json.zst`; gzip, `.json.gz`) is known by its magic number and
+ * opened with zstd(1) or zlib, so a check of its text never passes because the text was compressed.
+ */
+export function stateObjectText(base64: string): string {
+  const bytes = Buffer.from(base64, "base64");
+  if (bytes.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return execFileSync("zstd", ["-d", "-c", "-q"], { input: bytes, maxBuffer: 1 << 30 }).toString("utf8");
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return gunzipSync(bytes).toString("utf8");
+  return bytes.toString("utf8");
+}
 const PG_BIN = process.env.EDGE_TEST_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
 function postgresIds(): [number, number] {
