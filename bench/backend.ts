@@ -42,6 +42,7 @@ const VARIANTS: Variant[] = [
   { name: "postgres, Pulumi's table, client gzip", prepared: false, env: { PULUMI_DIY_BACKEND_GZIP: "true" } },
   { name: "postgres, prepared, CLI zstd", prepared: true, env: { PULUMI_DIY_BACKEND_ZSTD: "true" } },
   { name: "postgres, prepared, CLI zstd, column not compressed", prepared: true, env: { PULUMI_DIY_BACKEND_ZSTD: "true" }, setup: () => ["ALTER TABLE pulumi_state ALTER COLUMN data SET STORAGE EXTERNAL"] },
+  { name: "postgres, Pulumi's table (pglz), CLI zstd", prepared: false, env: { PULUMI_DIY_BACKEND_ZSTD: "true" } },
 ];
 /** The CLI compresses each checkpoint with zstd (Pulumi's DIY backend, `.json.zst` objects). */
 const ZSTD = { PULUMI_DIY_BACKEND_ZSTD: "true" };
@@ -152,6 +153,7 @@ run(async () => {
         { name: VARIANTS[0].name, variant: VARIANTS[0] },
         { name: VARIANTS[5].name, variant: VARIANTS[5] },
         { name: VARIANTS[6].name, variant: VARIANTS[6] },
+        { name: VARIANTS[7].name, variant: VARIANTS[7] },
         ...(s3 ? [{ name: S3_NAME, s3: true as const }, { name: S3_ZSTD_NAME, s3: true as const, env: ZSTD }] : []),
       ];
       const wantedNodeRows = process.env.BENCH_BACKEND_NODE_ROWS?.split(",").map(Number);
