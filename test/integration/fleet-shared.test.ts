@@ -255,9 +255,13 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
   it("serves `pulumi up` typed in a project folder, and nothing is lost when the backend restarts", async () => {
     const node = new TestNode("one");
     try {
-      node.backendEnv = server.env("fleet_state");
+      // A plain CLI with no compression set (a stock install in a plain shell, not the project's runners).
+      node.backendEnv = { ...server.env("fleet_state"), PULUMI_DIY_BACKEND_ZSTD: "" };
       node.configure({ services: [{ name: "svc-a" }] });
       expectOk(await node.cli("up"));
+      // Its checkpoint is stored as `.json`, compressed by the prepared table's lz4 (prepareSql) instead.
+      const owner = { ...server.admin("fleet_state"), user: server.stateRole, password: server.statePassword };
+      expect(await sql(owner, "SELECT coalesce(pg_column_compression(data), 'none') FROM pulumi_state WHERE key LIKE '%/.pulumi/stacks/edge-security/one.json'")).toBe("lz4");
       await server.restart();
       const preview = expectOk(await node.cli("preview"));
       expect(preview.steps).toEqual([]);

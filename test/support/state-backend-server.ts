@@ -27,6 +27,7 @@ export function stateObjectText(base64: string): string {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) return gunzipSync(bytes).toString("utf8");
   return bytes.toString("utf8");
 }
+
 const PG_BIN = process.env.EDGE_TEST_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
 function postgresIds(): [number, number] {
