@@ -102,7 +102,7 @@ export function prepareSql(table = DEFAULT_STATE_TABLE): string[] {
  * (bin/automation.ts) and, for `npm run pulumi` and the demo, by scripts/env.sh (the same rule in shell):
  *  - PULUMI_DIY_BACKEND_ZSTD=true: the CLI compresses each checkpoint with zstd before it sends it (`.json.zst`
  *    objects). Every step of an `up` rewrites the whole state and its `.bak` copy in the backend; compressed, the
- *    server handles a fifth of the bytes, and its CPU (on PostgreSQL: base64 in JSON, parsed, compressed again,
+ *    server handles about a sixth of the bytes, and its CPU (on PostgreSQL: base64 in JSON, parsed, compressed again,
  *    WAL-logged) was most of what a shared backend added to a node's cold `up` (docs/state-backend.md). Runners that
  *    differ are safe: the CLI reads either form and each save converts the stack to its own.
  *    Left alone when PULUMI_DIY_BACKEND_ZSTD or a gzip setting is set (the CLI refuses both compressions at once).
