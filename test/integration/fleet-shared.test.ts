@@ -152,7 +152,7 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
   });
 
   it("keeps the state in the backend encrypted with the stack's passphrase, and the backend's password out of it and the logs", async () => {
-    const owner = { ...server.admin("fleet_state"), user: server.stateRole, password: server.statePassword };
+    const owner = server.owner("fleet_state");
     const rows = (await sql(owner, "SELECT key || ' ' || (data->>'data') FROM pulumi_state WHERE key LIKE '%/.pulumi/stacks/%.json%' AND key NOT LIKE '%.bak'")).split("\n");
     expect(rows.length).toBe(NODES.length);
     for (const row of rows) {
@@ -183,7 +183,7 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
       const io = collect(run);
       await until(() => /^l-1 +running/m.test(io.err()) && cliOf(c, "l-1").length > 0, 300_000, () => io.err());
       await new Promise((r) => setTimeout(r, 3000));
-      const owner = { ...server.admin("fleet_lost"), user: server.stateRole, password: server.statePassword };
+      const owner = server.owner("fleet_lost");
       // The session holding l-1's claim: the advisory lock on (namespace, project/stack) of claims.ts, as the server
       // lists it (two int4 keys as unsigned oids).
       const holder = (
@@ -260,7 +260,7 @@ describe("a fleet in a shared PostgreSQL state backend", { timeout: 1_800_000 },
       node.configure({ services: [{ name: "svc-a" }] });
       expectOk(await node.cli("up"));
       // Its checkpoint is stored as `.json`, compressed by the prepared table's lz4 (prepareSql) instead.
-      const owner = { ...server.admin("fleet_state"), user: server.stateRole, password: server.statePassword };
+      const owner = server.owner("fleet_state");
       expect(await sql(owner, "SELECT coalesce(pg_column_compression(data), 'none') FROM pulumi_state WHERE key LIKE '%/.pulumi/stacks/edge-security/one.json'")).toBe("lz4");
       await server.restart();
       const preview = expectOk(await node.cli("preview"));

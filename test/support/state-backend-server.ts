@@ -91,6 +91,11 @@ export class StateBackendServer {
     return { host: this.host, port: this.port, user: "pgadmin", password: this.adminPassword, database };
   }
 
+  /** `database` as the state role that owns it (the role the runners log in as). */
+  owner(database: string): PgTarget {
+    return { ...this.admin(database), user: this.stateRole, password: this.statePassword };
+  }
+
   /**
    * A database for the state, owned by its own role (the docs' set-up). `prepared`: the project's table settings
    * (prepareSql); otherwise the database is left empty and Pulumi's backend makes its table its own way.
@@ -100,7 +105,7 @@ export class StateBackendServer {
     await sql(this.admin(), `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${this.stateRole}') THEN CREATE ROLE ${this.stateRole} LOGIN PASSWORD '${scramSha256Verifier(this.statePassword)}'; END IF; END $$`);
     await sql(this.admin(), `CREATE DATABASE ${name} OWNER ${this.stateRole}`);
     await sql(this.admin(name), `REVOKE ALL ON SCHEMA public FROM PUBLIC; ALTER SCHEMA public OWNER TO ${this.stateRole}`);
-    if (prepared) for (const statement of prepareSql()) await sql({ ...this.admin(name), user: this.stateRole, password: this.statePassword }, statement);
+    if (prepared) for (const statement of prepareSql()) await sql(this.owner(name), statement);
   }
 
   /** The runner's environment for the state in `database`: no password in the URL, TLS verified against the CA. */
