@@ -6,7 +6,8 @@
  * subscriber with only what the stack wrote.
  *
  * usage: eii-msgbus-peer pub|sub [seconds [index]]   (default 20 s, the app's first publisher/subscriber: 0)
- *   pub: publishes {"text": "hello from <AppName>", "n": i} on the interface's first topic every 100 ms for `seconds`.
+ *   pub: prints "publishing on <topic>" once its publisher is up, then publishes {"text": "hello from <AppName>", "n": i}
+ *        on the interface's first topic every 100 ms for `seconds`.
  *   sub: waits up to `seconds` for one message on the interface's first topic, prints "received: <text>".
  * exit: 0 ok, 1 ConfigMgr failed, 2 the message bus failed, 3 sub: no message in time.
  * cfgmgr_destroy() is not called (upstream use after free: ../shared/eii/README.md).
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
     if (pub) {
         publisher_ctx_t* p = NULL;
         if (msgbus_publisher_new(bus, topic, &p) != MSG_SUCCESS) { fprintf(stderr, "eii-msgbus-peer: publisher_new failed\n"); return 2; }
+        printf("publishing on %s\n", topic); /* the caller waits for this line: ConfigMgr and the bus are up */
+        fflush(stdout);
         char text[128];
         snprintf(text, sizeof(text), "hello from %s", getenv("AppName") ? getenv("AppName") : "?");
         int n = 0;
