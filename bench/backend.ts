@@ -17,12 +17,13 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { prepareSql } from "../components/fleet/state-backend";
 import { FullNode } from "../test/support/full-node";
 import type { TestNode } from "../test/support/harness";
 import { ensureSharedPostgres, sql, stopSharedPostgres } from "../test/support/postgres-server";
 import { S3Server } from "../test/support/s3-server";
 import { StateBackendServer } from "../test/support/state-backend-server";
-import { floorNode, markdownTable, median, PREVIEW_RUNS, ratio, run, sizes, upAndPreview, UpAndPreview } from "./measure";
+import { floorNode, markdownTable, median, PREVIEW_RUNS, run, sizes, upAndPreview, UpAndPreview } from "./measure";
 
 interface Variant {
   name: string;
@@ -66,8 +67,8 @@ async function prepareDatabase(server: StateBackendServer, node: TestNode, varia
   const db = `state_${++dbCount}`;
   await server.createDatabase(db, variant.prepared);
   if (!variant.prepared && variant.setup) {
-    // Pulumi's own table, made the way its backend makes it, then changed.
-    await sql(server.owner(db), "CREATE TABLE IF NOT EXISTS pulumi_state (key TEXT PRIMARY KEY, data JSON NOT NULL, updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now())");
+    // Pulumi's own table, made the way its backend makes it (prepareSql's first statement, nothing of ours), then changed.
+    await sql(server.owner(db), prepareSql()[0]);
   }
   for (const statement of variant.setup?.(db, server) ?? []) await sql(server.admin(db), statement);
   node.backendEnv = server.env(db);
@@ -91,6 +92,27 @@ async function prepareBucket(s3: S3Server, node: TestNode, fsync = true): Promis
   node.backendEnv = s3.env(bucket);
 }
 
+/** A row's figures: the run, its ratios to the base (file://) of the same round, and the server's CPU and writes. */
+interface Figures {
+  resources: number;
+  up: number;
+  upRatio: number;
+  preview: number;
+  previewRatio: number;
+  cpu: number;
+  mb: number;
+}
+
+const figuresOf = (m: Measured, base: UpAndPreview): Figures => ({
+  resources: m.result.resources,
+  up: m.result.up,
+  upRatio: m.result.up / base.up,
+  preview: m.result.preview,
+  previewRatio: m.result.preview / base.preview,
+  cpu: m.cpu,
+  mb: m.writtenMb,
+});
+
 /** upAndPreview on `node`'s S3 bucket (prepared already), with SeaweedFS's CPU time and disk writes over the run. */
 async function measureOnS3(s3: S3Server, node: TestNode, env: Record<string, string> = {}): Promise<Measured> {
   const [cpu0, written0] = [s3.serverCpuSeconds(), s3.serverWrittenBytes()];
@@ -112,8 +134,14 @@ run(async () => {
     const inputBytes = Number(process.env.BENCH_BACKEND_INPUT_BYTES ?? 4096);
     const wanted = process.env.BENCH_BACKEND_VARIANTS?.split(",").map(Number);
     const variants = VARIANTS.filter((_, i) => !wanted || wanted.includes(i));
-    const row = (what: string, backend: string, m: Measured, base: UpAndPreview) =>
-      rows.push([what, backend, String(m.result.resources), m.result.up.toFixed(1), ratio(m.result.up, base.up), m.result.preview.toFixed(1), ratio(m.result.preview, base.preview), m.cpu.toFixed(1), m.writtenMb.toFixed(0)]);
+    const addRow = (what: string, backend: string, f: Figures) =>
+      rows.push([what, backend, String(f.resources), f.up.toFixed(1), f.upRatio.toFixed(2), f.preview.toFixed(1), f.previewRatio.toFixed(2), f.cpu.toFixed(1), f.mb.toFixed(0)]);
+    /** Adds the row of one measurement against its base, and returns its figures. */
+    const row = (what: string, backend: string, m: Measured, base: UpAndPreview): Figures => {
+      const f = figuresOf(m, base);
+      addRow(what, backend, f);
+      return f;
+    };
 
     // The floor: `count` do-nothing resources with `inputBytes` of input each.
     const floorWhat = `floor, ${count} resources x ${inputBytes} B`;
@@ -158,7 +186,7 @@ run(async () => {
       // BENCH_BACKEND_REPEAT rounds, each every selected row in turn against that round's file://; then the
       // median of each row's rounds (one cold up varies by more than the differences looked for).
       const rounds = Number(process.env.BENCH_BACKEND_REPEAT ?? 1);
-      const ups = new Map<string, { up: number; ratio: number; preview: number; previewRatio: number; cpu: number; mb: number; resources: number }[]>();
+      const ups = new Map<string, Figures[]>();
       const what = `node, every concern, ${services} services`;
       for (let round = 1; round <= rounds; round++) {
         let base: UpAndPreview | undefined;
@@ -171,9 +199,8 @@ run(async () => {
             await full.start();
             const m = nodeRow.s3 ? await measureOnS3(s3!, full.node, nodeRow.env) : await measureOn(nodeRow.variant ? server : undefined, full.node, nodeRow.variant);
             base ??= m.result;
-            row(rounds > 1 ? `${what}, round ${round}` : what, nodeRow.name, m, base);
-            const r = m.result;
-            ups.set(nodeRow.name, [...(ups.get(nodeRow.name) ?? []), { up: r.up, ratio: r.up / base.up, preview: r.preview, previewRatio: r.preview / base.preview, cpu: m.cpu, mb: m.writtenMb, resources: r.resources }]);
+            const figures = row(rounds > 1 ? `${what}, round ${round}` : what, nodeRow.name, m, base);
+            ups.set(nodeRow.name, [...(ups.get(nodeRow.name) ?? []), figures]);
             console.error(`measured the node on ${nodeRow.name}, round ${round} (load average ${loadavg()[0].toFixed(1)})`);
           } finally {
             await full.stop();
@@ -182,8 +209,8 @@ run(async () => {
       }
       if (rounds > 1) {
         for (const [name, all] of ups) {
-          const med = (f: (x: (typeof all)[number]) => number) => median(all.map(f));
-          rows.push([`${what}, median of ${rounds}`, name, String(all[0].resources), med((x) => x.up).toFixed(1), med((x) => x.ratio).toFixed(2), med((x) => x.preview).toFixed(1), med((x) => x.previewRatio).toFixed(2), med((x) => x.cpu).toFixed(1), med((x) => x.mb).toFixed(0)]);
+          const medians = Object.fromEntries(Object.keys(all[0]).map((k) => [k, median(all.map((f) => f[k as keyof Figures]))])) as unknown as Figures;
+          addRow(`${what}, median of ${rounds}`, name, medians);
         }
       }
       await stopSharedPostgres();
