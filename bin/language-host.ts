@@ -20,6 +20,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as langproto from "@pulumi/pulumi/proto/language_pb";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
+import { endWithParent } from "../components/shared/provider-host/end-with-parent";
 
 const langrpc: { LanguageRuntimeService: grpc.ServiceDefinition } = require("@pulumi/pulumi/proto/language_grpc_pb");
 
@@ -275,7 +276,6 @@ if (require.main === module) {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   // A CLI killed outright (SIGKILL) takes nobody down: this host and the program it runs end within a second.
-  const { endWithParent }: { endWithParent(beforeEnd: () => void): void } = require("../components/shared/provider-host/end-with-parent");
   endWithParent(() => {
     for (const child of running) child.kill("SIGKILL");
   });

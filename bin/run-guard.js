@@ -2,14 +2,14 @@
 // hosts. They sit in process groups of their own and are re-parented when the CLI dies, so nothing else takes
 // them down when the run is killed: each one watches the runner named in its EDGE_RUN_ID (bin/run-processes.ts)
 // and ends itself within a second of the runner's death (each holds ~150 MB). Plain CommonJS: it loads before
-// anything else, with no dependency but end-with-parent.js.
+// anything else, with no dependency but end-with-parent.js. A step inside a hold (end-with-parent.js) runs to its end first.
 "use strict";
 const runId = process.env.EDGE_RUN_ID;
 const runnerPid = runId ? Number(runId.split(":").at(-2)) : NaN;
 if (Number.isInteger(runnerPid) && runnerPid > 0 && runnerPid !== process.pid) {
   // Gone, or a zombie (dead, not yet reaped by its parent): the same check as a provider host's watch on its CLI.
-  const { alive } = require("../components/shared/provider-host/end-with-parent");
+  const { alive, held } = require("../components/shared/provider-host/end-with-parent");
   setInterval(() => {
-    if (!alive(runnerPid)) process.kill(process.pid, "SIGKILL");
+    if (!alive(runnerPid) && !held()) process.kill(process.pid, "SIGKILL");
   }, 1000).unref();
 }

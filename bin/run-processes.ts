@@ -4,6 +4,7 @@
 // Every process the CLI starts inherits the runner's environment, so `EDGE_RUN_ID` marks them all.
 import { readdirSync, readFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
+import { isHolding } from "../components/shared/provider-host/end-with-parent";
 
 export const RUN_ID_VARIABLE = "EDGE_RUN_ID";
 
@@ -57,9 +58,14 @@ export function markedProcesses(match: (runId: string) => boolean): { pid: numbe
   return found;
 }
 
-/** SIGKILLs every process of the run; returns their pids. */
+/**
+ * SIGKILLs every process of the run but those inside a hold (end-with-parent.js: they finish that step, then end
+ * themselves once the runner is gone); returns the pids killed.
+ */
 export function killRun(runId: string): number[] {
-  const pids = markedProcesses((id) => id === runId).map((p) => p.pid);
+  const pids = markedProcesses((id) => id === runId)
+    .map((p) => p.pid)
+    .filter((pid) => !isHolding(pid));
   for (const pid of pids) {
     try {
       process.kill(pid, "SIGKILL");
@@ -82,10 +88,10 @@ function alive(pid: number): boolean {
 /**
  * Kills what earlier runs of this stack left behind: processes marked with a run of the stack's `marker` whose runner is gone
  * (it was killed with SIGKILL, or the machine's supervisor killed only part of the run). A run whose runner is
- * alive is left alone. Returns the pids killed.
+ * alive is left alone, and so is a process inside a hold (it ends itself when the hold closes). Returns the pids killed.
  */
 export function killOrphansOf(marker: string): number[] {
-  const orphans = markedProcesses((id) => id.startsWith(`${marker}:`) && !alive(runnerPidOf(id) ?? -1));
+  const orphans = markedProcesses((id) => id.startsWith(`${marker}:`) && !alive(runnerPidOf(id) ?? -1)).filter((o) => !isHolding(o.pid));
   for (const { pid } of orphans) {
     try {
       process.kill(pid, "SIGKILL");

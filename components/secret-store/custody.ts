@@ -3,7 +3,7 @@
 // and fsynced. No Pulumi in here. Change signatures only compatibly (old provider code in state calls them).
 import { EdgeError } from "../shared/errors";
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
-import { existsSync, renameSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { readIfExists, writeFileAtomically } from "../shared/files";
 
 export const CUSTODY_FORMAT = "edge-security-custody/1";
@@ -37,13 +37,23 @@ function keyFrom(secret: string, salt: Buffer): Buffer {
   return scryptSync(secret, salt, 32, SCRYPT);
 }
 
-export function encryptCustody(secret: string, record: CustodyRecord): string {
+/** Encrypts records for one custody file: the key is derived (scrypt, a tenth of a second) when this is called, not per record. */
+export type CustodySealer = (record: CustodyRecord) => string;
+
+export function custodySealer(secret: string): CustodySealer {
   const salt = randomBytes(16);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", keyFrom(secret, salt), iv);
-  cipher.setAAD(Buffer.from(CUSTODY_FORMAT));
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(record), "utf8"), cipher.final()]);
-  return `${JSON.stringify({ format: CUSTODY_FORMAT, kdf: { name: "scrypt", ...SCRYPT, maxmem: undefined, salt: salt.toString("base64") }, iv: iv.toString("base64"), tag: cipher.getAuthTag().toString("base64"), ciphertext: ciphertext.toString("base64") }, null, 2)}\n`;
+  const key = keyFrom(secret, salt);
+  return (record) => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", key, iv);
+    cipher.setAAD(Buffer.from(CUSTODY_FORMAT));
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(record), "utf8"), cipher.final()]);
+    return `${JSON.stringify({ format: CUSTODY_FORMAT, kdf: { name: "scrypt", ...SCRYPT, maxmem: undefined, salt: salt.toString("base64") }, iv: iv.toString("base64"), tag: cipher.getAuthTag().toString("base64"), ciphertext: ciphertext.toString("base64") }, null, 2)}\n`;
+  };
+}
+
+export function encryptCustody(secret: string, record: CustodyRecord): string {
+  return custodySealer(secret)(record);
 }
 
 export function decryptCustody(secret: string, fileContent: string, path = "the custody file"): CustodyRecord {
@@ -65,9 +75,42 @@ export function decryptCustody(secret: string, fileContent: string, path = "the 
   }
 }
 
-/** Writes the record durably (temp file, fsync, rename) in a 0700 folder, 0600. */
-export async function writeCustody(path: string, secret: string, record: CustodyRecord): Promise<void> {
-  await writeFileAtomically(path, encryptCustody(secret, record), CUSTODY_FILE_MODE, {}, CUSTODY_DIR_MODE);
+/** Writes the record durably (temp file, fsync, rename) in a 0700 folder, 0600; `seal`: one made from `secret` before. */
+export async function writeCustody(path: string, secret: string, record: CustodyRecord, seal: CustodySealer = custodySealer(secret)): Promise<void> {
+  await writeFileAtomically(path, seal(record), CUSTODY_FILE_MODE, {}, CUSTODY_DIR_MODE);
+}
+
+/**
+ * The note a run leaves beside the custody file before it asks the store to initialize, removed once the keys are
+ * in custody: if the run is killed outright in between (the keys exist only in the store's one response), the next
+ * run can say what happened instead of "no custody file". Not secret: the store's address and a time.
+ */
+export interface InitStarted {
+  address: string;
+  startedAt: string;
+}
+
+function initStartedPath(path: string): string {
+  return `${path}.init-started`;
+}
+
+export async function markInitStarted(path: string, address: string): Promise<void> {
+  const note: InitStarted = { address, startedAt: new Date().toISOString() };
+  await writeFileAtomically(initStartedPath(path), `${JSON.stringify(note)}\n`, CUSTODY_FILE_MODE, {}, CUSTODY_DIR_MODE);
+}
+
+/** The note of an init that never reached custody, if any (one that does not parse is no note). */
+export function initStarted(path: string): InitStarted | undefined {
+  const content = readIfExists(initStartedPath(path));
+  try {
+    return content === undefined ? undefined : (JSON.parse(content) as InitStarted);
+  } catch {
+    return undefined;
+  }
+}
+
+export function clearInitStarted(path: string): void {
+  rmSync(initStartedPath(path), { force: true });
 }
 
 /** The record, or undefined when the file does not exist. A file that does not decrypt is a CustodyError. */

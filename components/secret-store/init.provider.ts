@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import { changedKeys, implement } from "../shared/dynamic-resource";
+import { holding } from "../shared/provider-host/end-with-parent";
 import * as custody from "./custody";
 import * as store from "./client";
 import type { SecretStoreInitInputs } from "./init";
@@ -15,13 +16,16 @@ interface Outputs extends Inputs {
   custody: "intact" | "missing" | "changed";
 }
 
-/** Test hook: stop right after the init response is persisted, so a test can kill the run there. */
-async function pauseIfAsked(): Promise<void> {
-  const marker = process.env.EDGE_TEST_PAUSE_AFTER_INIT;
+/**
+ * Test hooks: EDGE_TEST_PAUSE_AFTER_INIT stops right after the init response is persisted, so a test can kill the
+ * run there; EDGE_TEST_PAUSE_BEFORE_CUSTODY waits 3 s between the response and its custody file, so a test can kill
+ * the CLI there. The marker file gets this process's pid (the provider host runs in a process group of its own).
+ */
+async function pauseIfAsked(variable: "EDGE_TEST_PAUSE_AFTER_INIT" | "EDGE_TEST_PAUSE_BEFORE_CUSTODY", ms: number): Promise<void> {
+  const marker = process.env[variable];
   if (!marker) return;
-  // The provider host runs in a process group of its own: the test needs its pid to kill it with the run.
   writeFileSync(marker, `${process.pid}\n`);
-  await new Promise((resolve) => setTimeout(resolve, 600_000));
+  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function custodyStateOf(props: Outputs): Outputs["custody"] {
@@ -68,17 +72,38 @@ export const provider = implement<Inputs, Outputs>({
       if (unreadable && !inputs.reinitialize) throw storeDataMissing(inputs, `a custody file it cannot decrypt: ${inputs.custodyFile}`);
       // Keys of an earlier store (or a file that does not decrypt): kept aside, never overwritten.
       custody.keepCustodyAside(inputs.custodyFile, unreadable ? "damaged" : "superseded");
-      const response = await store.initialize(inputs, inputs.shares, inputs.threshold);
-      record = { address: inputs.address, initializedAt: new Date().toISOString(), shares: inputs.shares, threshold: inputs.threshold, keys: response.keys, rootToken: response.root_token };
-      await custody.writeCustody(inputs.custodyFile, inputs.custodySecret, record);
-      await pauseIfAsked();
+      // The store returns its keys once: from the request to the fsynced custody file nothing may cut this run
+      // short (a hold: the provider host finishes it even when its CLI or runner is killed), and the slow part of
+      // the encryption (scrypt) is done before the request, leaving only a SIGKILL of this very process (or a
+      // power loss) inside those milliseconds; the note below names that case on the next run.
+      const seal = custody.custodySealer(inputs.custodySecret);
+      await custody.markInitStarted(inputs.custodyFile, inputs.address);
+      record = await holding(`initializing the secret store at ${inputs.address}`, async () => {
+        const response = await store.initialize(inputs, inputs.shares, inputs.threshold);
+        const initialized = { address: inputs.address, initializedAt: new Date().toISOString(), shares: inputs.shares, threshold: inputs.threshold, keys: response.keys, rootToken: response.root_token };
+        await pauseIfAsked("EDGE_TEST_PAUSE_BEFORE_CUSTODY", 3_000);
+        await custody.writeCustody(inputs.custodyFile, inputs.custodySecret, initialized, seal);
+        custody.clearInitStarted(inputs.custodyFile);
+        return initialized;
+      });
+      await pauseIfAsked("EDGE_TEST_PAUSE_AFTER_INIT", 600_000);
     } else if (unreadable) {
       throw unreadable;
     } else if (!record) {
+      const started = custody.initStarted(inputs.custodyFile);
+      if (started?.address === inputs.address) {
+        throw new store.SecretStoreError(
+          `the secret store at ${inputs.address} was initialized by a run of this stack that was killed outright (at ${started.startedAt}, SIGKILL of its provider host or a power loss) before the store's one answer, its unseal keys, reached ${inputs.custodyFile}: ` +
+            "those keys are lost. The store has never been unsealed, so it holds no data: empty its storage (its data folder or volume) and run up again",
+        );
+      }
       throw new store.SecretStoreError(
         `the secret store at ${inputs.address} is already initialized and this stack holds no keys for it (no custody file at ${inputs.custodyFile}); ` +
           "it is not re-initialized and not adopted: restore the custody file, or point the stack at a new store",
       );
+    } else {
+      // Keys in custody: a note left by a run killed after writing them (before removing it) says nothing more.
+      custody.clearInitStarted(inputs.custodyFile);
     }
     await store.unseal(inputs, record.keys);
     if (record.rootToken) {

@@ -353,3 +353,89 @@ describe("secret store init interrupted by kill -9", { timeout: 900_000 }, () =>
     expect(changedNames(expectOk(await node.run("preview")))).toEqual([]);
   });
 });
+
+// The store returns its unseal keys once, in its init response: a run killed between that response and the custody
+// file must not lose them. A killed CLI or runner lets the provider host finish that step (a hold) and end right
+// after; only a SIGKILL of the provider host itself can cut it, and the next run then says so in one line.
+describe("secret store init: the keys' way to custody is not cut by a killed run", { timeout: 900_000 }, () => {
+  const started: { node: TestNode; server: OpenBaoServer }[] = [];
+  const runs: ReturnType<TestNode["spawnRun"]>[] = [];
+
+  afterAll(() => {
+    for (const run of runs) if (run.pid && run.exitCode === null && run.signalCode === null) process.kill(-run.pid, "SIGKILL");
+    for (const { node, server } of started) {
+      server.stop();
+      node.cleanup();
+    }
+  });
+
+  /** A node with a new store, and a run of `up` paused (3 s) between the init response and the custody file. */
+  async function pausedBeforeCustody(name: string, via: "cli" | "runner") {
+    const node = new TestNode(name);
+    const server = await OpenBaoServer.create(node);
+    started.push({ node, server });
+    node.configure(nodeConfig(node, server), { secretStoreCustodySecret: CUSTODY_SECRET });
+    server.start();
+    const marker = join(node.root, "paused-before-custody");
+    const env = { EDGE_TEST_PAUSE_BEFORE_CUSTODY: marker };
+    const run = via === "cli" ? node.spawnCli("up", { env }) : node.spawnRun("up", env);
+    runs.push(run);
+    let output = "";
+    run.stdout!.on("data", (d) => (output += d));
+    run.stderr!.on("data", (d) => (output += d));
+    const exited = new Promise((r) => run.once("exit", r));
+    await expect.poll(() => existsSync(marker), { timeout: 300_000, interval: 100 }).toBe(true);
+    return { node, server, run, exited, providerPid: Number(readFileSync(marker, "utf8")), output: () => output };
+  }
+
+  /** The next up (the operator releases the killed run's lock first) unseals the store with the keys in custody. */
+  function releaseLock(node: TestNode): void {
+    try {
+      node.pulumi("cancel", "--stack", node.stack, "--yes");
+    } catch {
+      // not locked
+    }
+  }
+
+  async function converges(node: TestNode, server: OpenBaoServer): Promise<void> {
+    releaseLock(node);
+    const record = readCustody(custodyFile(node), CUSTODY_SECRET)!;
+    expect(record.keys).toHaveLength(5);
+    expectOk(await node.run("up"));
+    expect(server.status()).toMatchObject({ initialized: true, sealed: false });
+    expect(readCustody(custodyFile(node), CUSTODY_SECRET)!.keys).toEqual(record.keys);
+    expect(existsSync(`${custodyFile(node)}.init-started`)).toBe(false);
+    expect(changedNames(expectOk(await node.run("preview")))).toEqual([]);
+  }
+
+  it("kill -9 of a plain pulumi up: the provider host writes the keys to custody, then ends", async () => {
+    const { node, server, run, exited, providerPid } = await pausedBeforeCustody("hold-cli", "cli");
+    process.kill(run.pid!, "SIGKILL");
+    await exited;
+    await expect.poll(() => alive(providerPid), { timeout: 15_000, interval: 250 }).toBe(false);
+    expect(server.status()).toMatchObject({ initialized: true, sealed: true });
+    await converges(node, server);
+  });
+
+  it("SIGTERM to the runner's group: the runner kills the run but the provider host inside the step, which finishes it", async () => {
+    const { node, server, run, exited, providerPid, output } = await pausedBeforeCustody("hold-runner", "runner");
+    process.kill(-run.pid!, "SIGTERM");
+    await exited;
+    expect(output()).toMatch(/edge-node: SIGTERM: stopped this run/);
+    await expect.poll(() => alive(providerPid), { timeout: 15_000, interval: 250 }).toBe(false);
+    await converges(node, server);
+  });
+
+  it("kill -9 of the provider host itself inside the step: the next up names the lost keys and what to do, in one line", async () => {
+    const { node, server, run, exited, providerPid } = await pausedBeforeCustody("hold-host", "runner");
+    process.kill(providerPid, "SIGKILL");
+    process.kill(-run.pid!, "SIGKILL");
+    await exited;
+    expect(server.status()).toMatchObject({ initialized: true, sealed: true });
+    expect(existsSync(custodyFile(node))).toBe(false);
+    releaseLock(node);
+    const refused = await node.run("up");
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/was initialized by a run of this stack that was killed outright \(at .*\) before the store's one answer, its unseal keys, reached .*: those keys are lost\. The store has never been unsealed, so it holds no data: empty its storage/);
+  });
+});

@@ -135,12 +135,12 @@ export class TestNode {
 
   /**
    * Starts a plain `pulumi <command>` typed in the project folder (no runner), in its own process group, with the
-   * `--diff` display the runner shows (its progress lines); `clean` as for cli().
+   * `--diff` display the runner shows (its progress lines); `clean` as for cli(); `env`: extra environment.
    */
-  spawnCli(command: "up" | "preview", opts: { clean?: boolean } = {}): ChildProcess {
+  spawnCli(command: "up" | "preview", opts: { clean?: boolean; env?: Record<string, string> } = {}): ChildProcess {
     if (!opts.clean) this.pulumi("stack", "select", "--create", this.stack, "--secrets-provider", "passphrase");
     const args = [command, "--stack", this.stack, "--non-interactive", "--color", "never", "--diff", ...(command === "up" ? ["--yes", "--skip-preview"] : [])];
-    return spawn(this.cliBinary, args, { cwd: this.projectDir, env: opts.clean ? this.cleanEnv() : { ...this.cliEnv, ...CLI_ENV }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    return spawn(this.cliBinary, args, { cwd: this.projectDir, env: { ...(opts.clean ? this.cleanEnv() : { ...this.cliEnv, ...CLI_ENV }), ...opts.env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   }
 
   /** `pulumi config set --secret --path edge-security:<path>` with the real CLI, the value on stdin (creates the stack first). */
