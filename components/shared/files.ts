@@ -2,7 +2,7 @@
 // Providers call these at run time, also from older provider code stored in a stack's state: change
 // signatures only compatibly (new optional arguments).
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { EdgeError } from "./errors";
@@ -73,12 +73,21 @@ export function ensureServiceDir(dir: string, owner: Owner = {}): void {
   ensureDir(dir, owner);
 }
 
-/** Writes through a temporary file in the same folder, fsyncs and renames, so a reader never sees half a file. */
+/**
+ * Writes through a temporary file in the same folder, fsyncs and renames, so a reader never sees half a file; then
+ * fsyncs the folder, without which the rename itself may not survive a power loss (write-file-atomic does not).
+ */
 export async function writeFileAtomically(path: string, content: string, mode: number, owner: Owner = {}, dirMode: number = DIR_MODE): Promise<void> {
   ensureDir(dirname(path), owner, dirMode);
   try {
     await writeFileAtomic(path, content, { mode, fsync: true, chown: owner.uid !== undefined || owner.gid !== undefined ? { uid: owner.uid ?? process.getuid!(), gid: owner.gid ?? process.getgid!() } : undefined });
     chmodSync(path, mode);
+    const dir = openSync(dirname(path), "r");
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
   } catch (err) {
     throw asFilesError(err, "write", path);
   }
