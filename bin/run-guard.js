@@ -8,8 +8,8 @@ const runId = process.env.EDGE_RUN_ID;
 const runnerPid = runId ? Number(runId.split(":").at(-2)) : NaN;
 if (Number.isInteger(runnerPid) && runnerPid > 0 && runnerPid !== process.pid) {
   // Gone, or a zombie (dead, not yet reaped by its parent): the same check as a provider host's watch on its CLI.
-  const { alive, held } = require("../components/shared/provider-host/end-with-parent");
-  setInterval(() => {
-    if (!alive(runnerPid) && !held()) process.kill(process.pid, "SIGKILL");
-  }, 1000).unref();
+  const { alive, watchOutsideHolds } = require("../components/shared/provider-host/end-with-parent");
+  watchOutsideHolds(() => {
+    if (!alive(runnerPid)) process.kill(process.pid, "SIGKILL");
+  });
 }

@@ -423,6 +423,7 @@ describe("secret store init: the keys' way to custody is not cut by a killed run
     await exited;
     expect(output()).toMatch(/edge-node: SIGTERM: stopped this run/);
     await expect.poll(() => alive(providerPid), { timeout: 15_000, interval: 250 }).toBe(false);
+    expect(server.status()).toMatchObject({ initialized: true, sealed: true });
     await converges(node, server);
   });
 

@@ -24,9 +24,10 @@ function alive(pid) {
   }
 }
 
-// Holds open in this process: one counter for every copy of this module (it may be loaded by two paths).
+// Holds open in this process, and the watches to run again when the last one closes: one record for every copy
+// of this module (it may be loaded by two paths).
 const HOLDS = Symbol.for("edge-security.holds");
-globalThis[HOLDS] = globalThis[HOLDS] ?? { open: 0 };
+globalThis[HOLDS] = globalThis[HOLDS] ?? { open: 0, watches: [] };
 
 /** Where a process's open hold is announced, so that a runner killing the run's processes leaves that one to end itself. */
 function holdFile(pid) {
@@ -52,8 +53,21 @@ async function holding(what, step) {
   try {
     return await step();
   } finally {
-    if (--holds.open === 0) rmSync(holdFile(process.pid), { force: true });
+    if (--holds.open === 0) {
+      rmSync(holdFile(process.pid), { force: true });
+      // A run that died meanwhile ends now, not at the next tick: nothing after the step runs for it.
+      for (const watch of holds.watches) watch();
+    }
   }
+}
+
+/** Runs `watch` every `intervalMs` and when a hold closes, never inside one. */
+function watchOutsideHolds(watch, intervalMs = 1000) {
+  const guarded = () => {
+    if (!held()) watch();
+  };
+  globalThis[HOLDS].watches.push(guarded);
+  setInterval(guarded, intervalMs).unref();
 }
 
 /** Whether a hold is open in this process. */
@@ -67,14 +81,14 @@ function held() {
  */
 function endWithParent(beforeEnd = () => undefined, intervalMs = 1000) {
   const parent = process.ppid;
-  setInterval(() => {
-    if (alive(parent) || held()) return;
+  watchOutsideHolds(() => {
+    if (alive(parent)) return;
     try {
       beforeEnd();
     } finally {
       process.kill(process.pid, "SIGKILL");
     }
-  }, intervalMs).unref();
+  }, intervalMs);
 }
 
-module.exports = { alive, endWithParent, held, holding, isHolding };
+module.exports = { alive, endWithParent, holding, isHolding, watchOutsideHolds };
