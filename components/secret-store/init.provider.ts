@@ -93,8 +93,9 @@ export const provider = implement<Inputs, Outputs>({
       const started = custody.initStarted(inputs.custodyFile);
       if (started?.address === inputs.address) {
         throw new store.SecretStoreError(
-          `the secret store at ${inputs.address} was initialized by a run of this stack that was killed outright (at ${started.startedAt}, SIGKILL of its provider host or a power loss) before the store's one answer, its unseal keys, reached ${inputs.custodyFile}: ` +
-            "those keys are lost. The store has never been unsealed, so it holds no data: empty its storage (its data folder or volume) and run up again",
+          `the secret store at ${inputs.address} was initialized during a run of this stack (started at ${started.startedAt}) that never wrote its unseal keys to ${inputs.custodyFile} ` +
+            "(its provider host was killed outright, the machine lost power, or the init request failed with no answer): the store returns those keys once, so they are lost; " +
+            "the store was never unsealed and holds no data: empty its storage (its data folder or volume) and run up again",
         );
       }
       throw new store.SecretStoreError(

@@ -437,6 +437,6 @@ describe("secret store init: the keys' way to custody is not cut by a killed run
     releaseLock(node);
     const refused = await node.run("up");
     expect(refused.status).not.toBe(0);
-    expect(refused.stdout + refused.stderr).toMatch(/was initialized by a run of this stack that was killed outright \(at .*\) before the store's one answer, its unseal keys, reached .*: those keys are lost\. The store has never been unsealed, so it holds no data: empty its storage/);
+    expect(refused.stdout + refused.stderr).toMatch(/was initialized during a run of this stack \(started at .*\) that never wrote its unseal keys to .*custody \(its provider host was killed outright.*\): the store returns those keys once, so they are lost; the store was never unsealed and holds no data: empty its storage/);
   });
 });
